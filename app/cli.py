@@ -1,0 +1,109 @@
+"""Command line: ``flask users create``, ``flask drafts import``, ``flask demo``."""
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
+
+from app import services
+from app.extensions import db
+from app.models import Draft, User
+
+users_cli = AppGroup("users", help="Manage accounts.")
+drafts_cli = AppGroup("drafts", help="Import drafts.")
+
+
+def _fail(message: str, code: int = 2):
+    db.session.rollback()
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["citizen", "staff", "admin"]), default="citizen")
+@click.option("--agency", help="The agency a staff member works for.")
+@click.option("--name", "display_name", help="Display name (default: the part of the email before @).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user(email: str, role: str, agency: str | None, display_name: str | None, password_stdin: bool):
+    """Create a confirmed account."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = services.create_user(email=email, password=password, display_name=display_name or email.split("@")[0],
+                                    role=role, agency_name=agency, confirmed=True)
+    except services.RuleError as exc:
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}" + (f" ({user.agency.name})" if user.agency else ""))
+
+
+def _when(value: str | None, default: datetime) -> datetime:
+    if not value:
+        return default
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        _fail(f"{value!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC unless an offset is given).")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+@drafts_cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--title", required=True)
+@click.option("--agency", required=True)
+@click.option("--lang", type=click.Choice(["en", "ru", "uz"]), default="en")
+@click.option("--format", "fmt", type=click.Choice(["md", "text", "akn", "uslm", "docx"]), default=None,
+              help="Input format (default: detect from the file).")
+@click.option("--opens", help="When the consultation opens (default: now).")
+@click.option("--closes", help="When it closes (default: 30 days after it opens).")
+@click.option("--summary", default="")
+@click.option("--unpublished", is_flag=True, help="Visible to the agency's staff only.")
+def import_draft(file: Path, title: str, agency: str, lang: str, fmt: str | None, opens: str | None,
+                 closes: str | None, summary: str, unpublished: bool):
+    """Create a draft and its revision 1 from FILE; prints the draft's slug."""
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        _fail(f"cannot read {file}: {exc.strerror}")
+    opens_at = _when(opens, datetime.now(timezone.utc))
+    closes_at = _when(closes, opens_at + timedelta(days=30))
+    try:
+        draft = services.import_draft(data, fmt=fmt, title=title, agency_name=agency, lang=lang, summary=summary,
+                                      opens_at=opens_at, closes_at=closes_at, author=None, filename=file.name,
+                                      published=not unpublished)
+    except services.RuleError as exc:
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(draft.slug)
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when drafts already exist.")
+@with_appcontext
+def demo(if_empty: bool):
+    """Load the sample consultation."""
+    from app import demo as demo_data
+    if if_empty and db.session.scalar(select(Draft.id).limit(1)):
+        click.echo("Drafts exist already; the sample consultation was not loaded.")
+        return
+    if db.session.scalar(select(User.id).where(User.email == demo_data.STAFF_EMAIL)):
+        _fail("the sample consultation is loaded already.", 1)
+    slug = demo_data.load()
+    db.session.commit()
+    click.echo(f"Loaded the sample consultation: /drafts/{slug}")
+    click.echo(f"Staff login: {demo_data.STAFF_EMAIL} / {demo_data.PASSWORD}; "
+               f"citizen login: {demo_data.CITIZEN_EMAILS[0]} / {demo_data.PASSWORD}")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(drafts_cli)
+    app.cli.add_command(demo)

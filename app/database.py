@@ -1,0 +1,30 @@
+"""Engine set-up: SQLite tuned so several gunicorn workers can write at once."""
+from __future__ import annotations
+
+from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy, not the driver, decide when transactions begin (see _on_begin).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")  # wait for another writer instead of failing
+        cur.execute("PRAGMA synchronous=NORMAL")  # safe in WAL mode, much faster commits
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        # A deferred transaction that reads and then writes can fail with SQLITE_BUSY without
+        # waiting (the busy handler cannot resolve a lock upgrade). Requests that may write take
+        # the write lock up front, so they queue behind busy_timeout; reads stay concurrent.
+        writes = not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")

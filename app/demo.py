@@ -1,0 +1,115 @@
+"""The sample consultation shown by ``flask demo``: a short fictional law, written for this project."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from app import services
+from app.extensions import db
+
+STAFF_EMAIL = "staff@demo.muhokama.test"
+CITIZEN_EMAILS = ["dilnoza@demo.muhokama.test", "sergey@demo.muhokama.test", "amina@demo.muhokama.test"]
+PASSWORD = "demo-password"  # a public, local-only demo account
+
+REVISION_1 = """# Law on Community Water Use
+
+## Chapter 1. General provisions
+
+### Article 1. Purpose
+
+(1) This Law governs how villages and towns share water from canals, wells and springs.
+
+(2) It aims at fair access to water for every household and farm.
+
+### Article 2. Definitions
+
+In this Law:
+
+1) "water user" means a household, farm or business that takes water from a shared source;
+
+2) "water committee" means the body elected by the water users of a settlement;
+
+3) "irrigation season" means the period from 1 April to 31 October.
+
+## Chapter 2. Water committees
+
+### Article 3. Election of the committee
+
+(1) The water users of a settlement elect a water committee of five to nine members for three years.
+
+(2) At least one third of the members shall be women.
+
+(3) The election is valid if more than half of the water users take part.
+
+### Article 4. Duties of the committee
+
+(1) The committee draws up the schedule of water turns before each irrigation season.
+
+(2) The committee publishes the schedule at the mahalla office and online within three days.
+
+(3) The committee keeps a register of complaints and answers each complaint within thirty days.
+
+## Chapter 3. Fees and disputes
+
+### Article 5. Water fees
+
+(1) The committee may set a yearly fee per hectare for the upkeep of canals.
+
+(2) Households that use water only for drinking and cooking pay no fee.
+
+### Article 6. Disputes
+
+A water user who disagrees with a decision of the committee may appeal to the district khokimiyat within thirty days.
+"""
+
+REVISION_2 = REVISION_1.replace(
+    "(2) The committee publishes the schedule at the mahalla office and online within three days.",
+    "(2) The committee publishes the schedule at the mahalla office, by text message to every water user "
+    "who asks for it, and online within three days.",
+).replace(
+    "answers each complaint within thirty days.", "answers each complaint in writing within fifteen days.",
+).replace(
+    "may appeal to the district khokimiyat within thirty days.",
+    "may appeal to the district khokimiyat within thirty days, and then to a court.",
+)
+
+
+def load() -> str:
+    """Create the agency, users, the draft with two revisions, comments, replies and votes."""
+    now = services.now_utc()
+    staff = services.create_user(email=STAFF_EMAIL, password=PASSWORD, display_name="Water Ministry (staff)",
+                                 role="staff", agency_name="Ministry of Water Resources", confirmed=True)
+    citizens = [services.create_user(email=email, password=PASSWORD, display_name=name, confirmed=True)
+                for email, name in zip(CITIZEN_EMAILS, ["Dilnoza", "Sergey", "Amina"])]
+    draft = services.import_draft(
+        REVISION_1.encode(), fmt="md", title="Law on Community Water Use", agency_name=staff.agency.name,
+        lang="en", opens_at=now - timedelta(days=10), closes_at=now + timedelta(days=20), author=staff,
+        summary="A draft law on how villages share canal, well and spring water. "
+                "**Fictional sample** written for Muhokama's demo.")
+    dilnoza, sergey, amina = citizens
+
+    def key(phrase: str) -> str:
+        """The lineage key of the clause that contains ``phrase`` (independent of the eid scheme)."""
+        clauses = services.revision_clauses(services.current_revision(draft))
+        return next(c.key for c in clauses if phrase in c.text)
+
+    c1 = services.add_comment(dilnoza, draft, clause_key=key("mahalla office"), stance="against",
+                              quote="at the mahalla office and online",
+                              body="Many older people in our village have no internet. "
+                                   "Please also send the schedule **by text message**.")
+    services.add_comment(sergey, draft, parent=c1, body="Agreed. A text message costs almost nothing.")
+    services.add_comment(amina, draft, clause_key=key("register of complaints"), stance="against",
+                         body="Thirty days is too long in the middle of the irrigation season.")
+    services.add_comment(sergey, draft, clause_key=key("may appeal"), stance="for",
+                         body="Good, but say that a court can be asked after the khokimiyat.")
+    services.add_comment(amina, draft, body="Overall a useful law. Please publish a summary in Uzbek and Russian.",
+                         stance="for")
+    for user, clause_key, value in [(dilnoza, key("shall be women"), 1), (sergey, key("shall be women"), 1),
+                             (amina, key("register of complaints"), -1), (sergey, key("pay no fee"), 1)]:
+        services.vote_clause(user, draft, clause_key, value)
+    db.session.flush()
+    services.revise_draft(draft, REVISION_2.encode(), fmt="md", author=staff,
+                          note="Schedules also sent by text message; complaints answered within fifteen days; "
+                               "appeal to a court added.")
+    services.add_comment(dilnoza, draft, clause_key=key("text message"), stance="for",
+                         body="Thank you, this is much better.")
+    return draft.slug

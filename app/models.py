@@ -1,0 +1,364 @@
+"""Database models. The database is the one source of truth; everything else is derived."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import (CheckConstraint, DateTime, ForeignKey, Index, Integer, SmallInteger,
+                        String, Text, UniqueConstraint, func)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from app.extensions import Base
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite forgets the zone)."""
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime; store UTC-aware datetimes only")
+            value = value.astimezone(timezone.utc)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+ROLES = ("citizen", "staff", "admin")
+STANCES = ("for", "against", "neutral")
+
+
+class Agency(Base):
+    __tablename__ = "agency"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+
+
+class User(UserMixin, Base):
+    __tablename__ = "user_account"
+    __table_args__ = (CheckConstraint("role IN ('citizen', 'staff', 'admin')", name="role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: stored lower-cased; never shown to anyone but its owner and never exported
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="citizen")
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: rotated on password change and logout-everywhere, so old sessions stop working
+    session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    agency: Mapped[Agency | None] = relationship()
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("staff", "admin")
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
+    def can_manage(self, draft: Draft) -> bool:
+        """Admins manage every draft; staff manage their own agency's drafts."""
+        return self.role == "admin" or (self.role == "staff" and self.agency_id == draft.agency_id)
+
+
+class Draft(Base):
+    __tablename__ = "draft"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    #: unpublished drafts are visible to their agency's staff only
+    published: Mapped[bool] = mapped_column(default=True)
+    #: the consultation period, in UTC
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    current_revision_number: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    agency: Mapped[Agency] = relationship()
+    revisions: Mapped[list[Revision]] = relationship(
+        back_populates="draft", order_by="Revision.number")
+
+    def status(self, now: datetime | None = None) -> str:
+        now = now or utcnow()
+        if now < self.opens_at:
+            return "upcoming"
+        return "open" if now < self.closes_at else "closed"
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        return self.status(now) == "open"
+
+
+class DeadlineChange(Base):
+    """Public history of changes to a consultation period."""
+    __tablename__ = "deadline_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id"), index=True)
+    old_closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    new_closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    changed_by: Mapped[User] = relationship()
+
+
+class Revision(Base):
+    """An immutable version of a draft's text, hashed and chained to its parent."""
+    __tablename__ = "revision"
+    __table_args__ = (UniqueConstraint("draft_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    change_note: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    source_format: Mapped[str] = mapped_column(String(8), default="md")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    chain_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    draft: Mapped[Draft] = relationship(back_populates="revisions")
+    author: Mapped[User | None] = relationship()
+    clauses: Mapped[list[Clause]] = relationship(
+        back_populates="revision", order_by="Clause.position")
+
+
+class Clause(Base):
+    """A commentable unit of one revision. ``key`` is its lineage across revisions."""
+    __tablename__ = "clause"
+    __table_args__ = (UniqueConstraint("revision_id", "eid"), UniqueConstraint("revision_id", "key"),
+                      Index("ix_clause_revision_position", "revision_id", "position"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revision.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(255))
+    eid: Mapped[str] = mapped_column(String(255))
+    label: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32), default="article")
+    num: Mapped[str] = mapped_column(String(64), default="")
+    heading: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text, default="")
+
+    revision: Mapped[Revision] = relationship(back_populates="clauses")
+
+
+class Comment(Base):
+    __tablename__ = "comment"
+    __table_args__ = (
+        CheckConstraint("stance IS NULL OR stance IN ('for', 'against', 'neutral')", name="stance"),
+        CheckConstraint("status IN ('visible', 'hidden')", name="status"),
+        Index("ix_comment_draft_clause", "draft_id", "clause_key", "created_at"),
+        Index("ix_comment_draft_updated", "draft_id", "updated_at", "id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id"))
+    #: the revision the comment was written on
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revision.id"))
+    #: lineage key of the clause; NULL for a comment on the whole draft
+    clause_key: Mapped[str | None] = mapped_column(String(255))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"))
+    #: set when the comment discusses an amendment proposal rather than the clause itself
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"), index=True)
+    #: the top-level comment of the thread (NULL for a top-level comment), to load threads in one query
+    root_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    stance: Mapped[str | None] = mapped_column(String(8))
+    #: W3C Web Annotation quote selector of the phrase commented on, if any
+    quote_exact: Mapped[str | None] = mapped_column(Text)
+    quote_prefix: Mapped[str | None] = mapped_column(Text)
+    quote_suffix: Mapped[str | None] = mapped_column(Text)
+    quote_start: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(8), default="visible")
+    is_official: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    author: Mapped[User] = relationship()
+    revision: Mapped[Revision] = relationship()
+    parent: Mapped[Comment | None] = relationship(remote_side="Comment.id", foreign_keys=[parent_id])
+    versions: Mapped[list[CommentVersion]] = relationship(
+        back_populates="comment", order_by="CommentVersion.id", foreign_keys="CommentVersion.comment_id")
+
+
+class CommentVersion(Base):
+    """An earlier text of an edited comment, kept and shown."""
+    __tablename__ = "comment_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    stance: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    comment: Mapped[Comment] = relationship(back_populates="versions")
+
+
+class ClauseVote(Base):
+    """One vote per person per clause (lineage key), enforced by the database; changeable."""
+    __tablename__ = "clause_vote"
+    __table_args__ = (UniqueConstraint("user_id", "draft_id", "clause_key"),
+                      CheckConstraint("value IN (-1, 1)", name="value"),
+                      Index("ix_clause_vote_draft_clause", "draft_id", "clause_key"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id"))
+    clause_key: Mapped[str] = mapped_column(String(255))
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revision.id"))
+    value: Mapped[int] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuditLog(Base):
+    """Who did what to whom; staff actions and account events."""
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(255), default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+PROPOSAL_STATUSES = ("open", "accepted", "partly_accepted", "rejected", "withdrawn", "superseded")
+DISPOSITIONS = ("accepted", "partly_accepted", "noted", "rejected")
+
+
+class Proposal(Base):
+    """An amendment: new wording for a clause, a new clause after it, or deleting it."""
+    __tablename__ = "proposal"
+    __table_args__ = (
+        CheckConstraint("action IN ('replace', 'insert_after', 'delete')", name="action"),
+        CheckConstraint("status IN ('open', 'accepted', 'partly_accepted', 'rejected', 'withdrawn', 'superseded')",
+                        name="status"),
+        Index("ix_proposal_draft_clause", "draft_id", "clause_key"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id"))
+    clause_key: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(16), default="replace")
+    #: the revision the proposal was written against, and the clause text it started from
+    base_revision_id: Mapped[int] = mapped_column(ForeignKey("revision.id"))
+    base_text: Mapped[str] = mapped_column(Text)
+    proposed_text: Mapped[str] = mapped_column(Text, default="")
+    rationale: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    #: public reason for the last decision by staff (or the author's withdrawal)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    merged_revision_id: Mapped[int | None] = mapped_column(ForeignKey("revision.id"))
+    hidden: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    base_revision: Mapped[Revision] = relationship(foreign_keys=[base_revision_id])
+
+
+class ProposalVote(Base):
+    __tablename__ = "proposal_vote"
+    __table_args__ = (UniqueConstraint("user_id", "proposal_id"), CheckConstraint("value IN (-1, 1)", name="value"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id"), index=True)
+    value: Mapped[int] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Disposition(Base):
+    """Staff's public decision on a comment or proposal, with a reason: the disposition register."""
+    __tablename__ = "disposition"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('accepted', 'partly_accepted', 'noted', 'rejected')", name="outcome"),
+        CheckConstraint("(comment_id IS NULL) <> (proposal_id IS NULL)", name="one_target"),
+        UniqueConstraint("comment_id"), UniqueConstraint("proposal_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id"), index=True)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"))
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"))
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    decided_by: Mapped[User] = relationship()
+
+
+class Attribution(Base):
+    """Which public input caused a change to a clause in a revision (from the merge record)."""
+    __tablename__ = "attribution"
+    __table_args__ = (Index("ix_attribution_revision_clause", "revision_id", "clause_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("revision.id"))
+    clause_key: Mapped[str] = mapped_column(String(255))
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"))
+    partly: Mapped[bool] = mapped_column(default=False)
+
+
+class Follow(Base):
+    """A reader following a draft, and the last revision they looked at."""
+    __tablename__ = "follow"
+    __table_args__ = (UniqueConstraint("user_id", "draft_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id"), index=True)
+    following: Mapped[bool] = mapped_column(default=False)
+    last_seen_revision: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Notification(Base):
+    """An in-app message: what happened to your input, a new revision of a draft you follow."""
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("draft.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    link: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class SearchOutbox(Base):
+    """A change the search index has yet to see, written in the same transaction as the change, so
+    a crash between commit and indexing loses nothing. Rows are deleted once applied."""
+    __tablename__ = "search_outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: a document kind of app.search.documents (draft, clause, comment) or "revision" for all its clauses
+    kind: Mapped[str] = mapped_column(String(16))
+    object_id: Mapped[int] = mapped_column(Integer)
+    #: "upsert" (index the row as it now is, or drop it if it may no longer be searched) or "delete"
+    op: Mapped[str] = mapped_column(String(8), default="upsert")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

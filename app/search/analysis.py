@@ -1,0 +1,268 @@
+"""Language handling that both search engines share, with no engine imported: Uzbek script folding
+and suffix stripping, a cheap language guess, the query language (phrases, -exclusions, word*) and
+snippets with highlighted matches.
+
+Everything here is pure Python so the Whoosh and PostgreSQL backends agree on what a query means.
+"""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+LANGUAGES = ("en", "ru", "de", "uz")
+MAX_QUERY_CHARS = 500
+MAX_CLAUSES = 16
+
+# --- Uzbek: one script for the index ---------------------------------------------------------
+
+# Cyrillic Uzbek -> Latin Uzbek (the 1995 alphabet). "е" is "ye" at the start of a word or after a
+# vowel, as in "ер" -> "yer"; handled in to_latin().
+_CYR = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "ё": "yo", "ж": "j", "з": "z", "и": "i",
+    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
+    "у": "u", "ф": "f", "х": "x", "ц": "s", "ч": "ch", "ш": "sh", "щ": "sh", "ъ": "ʼ", "ы": "i",
+    "ь": "", "э": "e", "ю": "yu", "я": "ya", "ў": "oʻ", "қ": "q", "ғ": "gʻ", "ҳ": "h", "е": "e",
+}
+_VOWELS_CYR = set("аеёиоуўэюяы")
+# o' and g' are written with many look-alike apostrophes; the index uses one letter for each.
+_APOSTROPHES = "'`´‘’ʻʼʽ"
+_OG = re.compile(rf"([oOgG])[{_APOSTROPHES}]")
+_TUTUQ = re.compile(rf"(?<=\w)[{_APOSTROPHES}](?=\w)")
+UZ_CYRILLIC_ONLY = set("ўқғҳЎҚҒҲ")
+
+
+def to_latin(text: str) -> str:
+    """Transliterate Cyrillic Uzbek to Latin Uzbek; Latin text passes through unchanged."""
+    out: list[str] = []
+    prev = ""
+    for ch in text:
+        low = ch.lower()
+        if low in _CYR:
+            rep = _CYR[low]
+            if low == "е" and (not prev.isalpha() or prev.lower() in _VOWELS_CYR):
+                rep = "ye"
+            if ch != low and rep:
+                rep = rep[0].upper() + rep[1:]
+            out.append(rep)
+        else:
+            out.append(ch)
+        prev = ch
+    return "".join(out)
+
+
+def uz_fold(text: str) -> str:
+    """Uzbek text in either script -> lower-case Latin with oʻ/gʻ as single letters (ö, ğ).
+
+    The engines' tokenizers split words at apostrophes, so "oʻzbek" would become "o" + "zbek"."""
+    text = to_latin(unicodedata.normalize("NFC", text)).lower()
+    text = _OG.sub(lambda m: "ö" if m.group(1) in "oO" else "ğ", text)
+    return _TUTUQ.sub("", text)
+
+
+# Inflectional suffixes only (derivational ones like -lik, -chi change the word's meaning), longest
+# first. Case, possessive and plural suffixes stack (qonun-lar-imiz-ning), so stripping repeats.
+_SUFFIXES = tuple(sorted(
+    {"gacha", "dagi", "ning", "dan", "tan", "dek", "day", "ga", "ka", "qa", "da", "ta", "ni",
+     "imiz", "ingiz", "lari", "miz", "ngiz", "ing", "im", "si", "i", "m", "lar"},
+    key=len, reverse=True))
+_MIN_STEM = 3
+
+
+def uz_stem(word: str) -> str:
+    """Light Uzbek stemmer for folded words: qonunlarning -> qonunlar -> qonun; moddasi -> modda -> mod.
+
+    Stems need not be words: they only have to be the same for the forms of one word. A final ğ
+    becomes q (soliq + i -> soliği)."""
+    if len(word) <= _MIN_STEM or not word.isalpha():
+        return word
+    for _ in range(4):
+        for suffix in _SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
+                word = word[: -len(suffix)]
+                break
+        else:
+            break
+    return word[:-1] + "q" if word.endswith("ğ") else word
+
+
+_WORD = re.compile(r"\w+(?:[.'’ʻʼ-]\w+)*")
+_SIMPLE_WORD = re.compile(r"\w+")
+
+
+def uz_analyze(text: str) -> list[str]:
+    """Folded, stemmed Uzbek words, for engines without an Uzbek stemmer of their own."""
+    return [uz_stem(w) for w in _SIMPLE_WORD.findall(uz_fold(text))]
+
+
+# --- which language a text is in ----------------------------------------------------------------
+
+_DE_WORDS = frozenset("der die das und ist nicht mit für von zu den dem des ein eine auf sich auch "
+                      "werden wird sind oder wir ich es im bei nach".split())
+_EN_WORDS = frozenset("the and is of to in that for with are be this on not it as by or we have".split())
+_UZ_WORDS = frozenset("va uchun bilan bu ham yoki esa emas qonun modda boʻyicha bo'yicha haqida "
+                      "kerak mumkin etib hamda".split())
+_RU_ONLY = set("ыщэъЫЩЭЪ")
+
+
+def detect_language(text: str, hint: str | None = None) -> str:
+    """Guess en, ru, de or uz from letters and common words; ``hint`` (the draft's language) settles
+    unclear cases. A wrong guess costs only stemming variants: exact words still match."""
+    sample = text[:2000]
+    cyr = sum(1 for ch in sample if "\u0400" <= ch <= "\u04ff")
+    lat = sum(1 for ch in sample if ch.isascii() and ch.isalpha())
+    if cyr > lat:
+        if any(ch in UZ_CYRILLIC_ONLY for ch in sample):
+            return "uz"
+        if hint == "uz" and not any(ch in _RU_ONLY for ch in sample):
+            return "uz"
+        return "ru"
+    words = [w.lower() for w in _SIMPLE_WORD.findall(sample)][:300]
+    if _OG.search(sample) and hint == "uz" or sum(w in _UZ_WORDS for w in words) >= 2:
+        return "uz"
+    de = sum(w in _DE_WORDS for w in words) + 3 * sum(ch in "äöüßÄÖÜ" for ch in sample)
+    en = sum(w in _EN_WORDS for w in words)
+    if de > en and de >= 2:
+        return "de"
+    if hint in ("uz", "de") and en == 0:
+        return hint
+    return "en"
+
+
+# --- the query language ---------------------------------------------------------------------
+
+# Words that make a question read naturally but say nothing about what is sought.
+QUESTION_WORDS = frozenset("""
+what which who whom whose where when why how does do did say says said about tell me there any
+comment comments commented new
+что кто как где когда почему какой какие какая о об про ли говорит говорится сказано
+nima kim qanday qayerda qachon nega haqida
+was wer wie wo wann warum welche welcher über sagt
+""".split())
+_OPERATORS = frozenset({"and", "or", "not", "&&", "||", "+", "-", "*", "|", "&", "!"})
+_TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
+_EDGE = ".,;:!?()[]{}<>«»„“”\"‘’'`´"
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One part of a query: a word, a quoted phrase or a word prefix (``word*``)."""
+    kind: str  # "term" | "phrase" | "prefix"
+    text: str
+
+
+@dataclass
+class ParsedQuery:
+    must: list[Clause] = field(default_factory=list)
+    must_not: list[Clause] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    text: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.must
+
+
+def clean_text(raw: str) -> str:
+    """Normalise Unicode, drop control and format characters, squeeze whitespace."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn") else ch
+                   for ch in text)
+    return " ".join(text.split())
+
+
+def _word_clause(word: str) -> Clause | None:
+    prefix = word.endswith("*")
+    word = word.strip(_EDGE + "*+").strip()
+    word = word.lstrip("-")
+    if not word or not any(ch.isalnum() for ch in word):
+        return None
+    if prefix:
+        return Clause("prefix", word) if len(word) >= 2 else Clause("term", word)
+    return Clause("term", word)
+
+
+def parse_query(raw: str) -> ParsedQuery:
+    """Read a search box: words (all must match), "quoted phrases", -exclusions and prefix*.
+
+    Never raises: unbalanced quotes, lone operators and overlong input are repaired, and what was
+    changed is said in ``notices`` so the page can tell the person."""
+    parsed = ParsedQuery()
+    text = clean_text(raw)
+    if len(text) > MAX_QUERY_CHARS:
+        cut = text[:MAX_QUERY_CHARS]
+        text = cut.rsplit(" ", 1)[0] if " " in cut else cut
+        parsed.notices.append(f"Your search was long, so only its first {MAX_QUERY_CHARS} characters were used.")
+    if text.count('"') % 2:
+        i = text.rfind('"')
+        text = text[:i] + " " + text[i + 1:]
+        parsed.notices.append("A quotation mark was not closed, so it was ignored.")
+    parsed.text = text
+    negate_next = False
+    for m in _TOKEN.finditer(text):
+        neg, phrase, word = m.group(1), m.group(2), m.group(3)
+        if word is not None and word.lower() in _OPERATORS:
+            negate_next = word.lower() in ("not", "-", "!")
+            continue
+        if phrase is not None:
+            words = phrase.split()
+            clause = (Clause("phrase", " ".join(words)) if len(words) > 1
+                      else _word_clause(words[0]) if words else None)
+            negated = bool(neg)
+        else:
+            negated = word.startswith("-") and len(word) > 1
+            clause = _word_clause(word)
+        negated = negated or negate_next
+        negate_next = False
+        if clause is None:
+            continue
+        target = parsed.must_not if negated else parsed.must
+        if clause not in target:
+            target.append(clause)
+    questions = [c for c in parsed.must if c.kind == "term" and c.text.lower() in QUESTION_WORDS]
+    if questions and len(questions) < len(parsed.must):
+        parsed.must = [c for c in parsed.must if c not in questions]
+    if len(parsed.must) + len(parsed.must_not) > MAX_CLAUSES:
+        parsed.must = parsed.must[:MAX_CLAUSES]
+        parsed.must_not = parsed.must_not[: max(0, MAX_CLAUSES - len(parsed.must))]
+        parsed.notices.append(f"Only the first {MAX_CLAUSES} words of your search were used.")
+    if not parsed.must and parsed.must_not:
+        parsed.notices.append("Add at least one word to look for: a search of only -exclusions finds nothing.")
+    return parsed
+
+
+# --- snippets -----------------------------------------------------------------------------------
+
+MARK_START, MARK_END = "\x02", "\x03"
+
+
+def make_snippet(text: str, matches: Callable[[str], bool], width: int = 32) -> str:
+    """A window of about ``width`` words around the densest run of matching words, with matches
+    between MARK_START/MARK_END; plain text otherwise (escaped later by marks_to_html)."""
+    words = list(_WORD.finditer(text))
+    if not words:
+        return text[:200]
+    hits = [i for i, w in enumerate(words) if matches(w.group())]
+    start = 0
+    if hits:
+        best = max(hits, key=lambda i: sum(1 for j in hits if i <= j < i + width))
+        start = max(0, best - 4)
+    end = min(len(words), start + width)
+    hit_set = set(hits)
+    out: list[str] = ["…" if start else ""]
+    pos = words[start].start()
+    for i in range(start, end):
+        w = words[i]
+        out.append(text[pos:w.start()])
+        out.append(f"{MARK_START}{w.group()}{MARK_END}" if i in hit_set else w.group())
+        pos = w.end()
+    out.append(text[pos:words[end - 1].end() + 1].rstrip() if end == len(words) else "…")
+    return " ".join("".join(out).split())
+
+
+def marks_to_html(snippet: str) -> str:
+    """Escape a snippet and turn its markers into <mark>; the only HTML a snippet ever carries."""
+    escaped = html.escape(snippet, quote=False)
+    return escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")

@@ -1,0 +1,139 @@
+"""The search outbox: index changes are rows written in the same transaction as the change, then
+applied to the index after the commit. A crash in between leaves the rows for the next request or
+for ``flask search process``; nothing is lost and nothing needs the index to be up.
+
+Services call ``enqueue``. As a safety net, edits to a comment's body or status and to a draft's
+public fields queue themselves at flush time, so a future moderation service cannot forget to.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime
+
+from flask import g, has_request_context
+from sqlalchemy import delete, event, func, inspect, select
+
+from app.extensions import db
+from app.models import Comment, Draft, SearchOutbox
+from app.search import documents
+
+log = logging.getLogger(__name__)
+_WATCHED = {Comment: ("body", "status"), Draft: ("title", "summary", "published", "agency_id", "language")}
+_KEY = "search_outbox_queued"
+
+
+def enqueue(kind: str, object_id: int, op: str = "upsert") -> None:
+    """Queue a change for the index, inside the caller's transaction (flushed with it)."""
+    queued = db.session.info.setdefault(_KEY, set())
+    if (kind, object_id, op) in queued:
+        return
+    queued.add((kind, object_id, op))
+    db.session.add(SearchOutbox(kind=kind, object_id=object_id, op=op))
+
+
+def pending_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(SearchOutbox)) or 0
+
+
+def oldest_pending() -> datetime | None:
+    return db.session.scalar(select(func.min(SearchOutbox.created_at)))
+
+
+def pending_keys(limit: int = 2000) -> tuple[set[str], set[int]]:
+    """Documents whose database state is newer than the index (keys) and drafts with pending
+    changes. Searches leave these out until they are applied, so a hidden comment is gone at once."""
+    keys: set[str] = set()
+    drafts: set[int] = set()
+    for kind, object_id in db.session.execute(select(SearchOutbox.kind, SearchOutbox.object_id)
+                                              .order_by(SearchOutbox.id).limit(limit)):
+        if kind == "draft":
+            drafts.add(object_id)
+        elif kind in documents.KINDS:
+            keys.add(f"{kind}:{object_id}")
+    return keys, drafts
+
+
+def process(backend, *, blocking: bool, limit: int = 1000) -> int | None:
+    """Apply up to ``limit`` pending rows; returns how many, or None when another process holds
+    the index (non-blocking callers then leave the rows for later)."""
+    done: list[int] = []
+    with backend.writing(blocking=blocking) as batch:
+        if batch is None:
+            return None
+        rows = db.session.execute(select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.object_id,
+                                         SearchOutbox.op).order_by(SearchOutbox.id).limit(limit)
+                                  .with_for_update(skip_locked=True)).all()
+        by_kind: dict[str, set[int]] = defaultdict(set)
+        deletes: list[str] = []
+        for row_id, kind, object_id, op in rows:
+            if not batch.claim(kind, object_id):
+                continue  # another worker is indexing this very object; its row waits
+            done.append(row_id)
+            if op == "delete":
+                deletes.append(f"{kind}:{object_id}")
+            else:
+                by_kind[kind].add(object_id)
+        for kind, ids in by_kind.items():
+            docs, gone = documents.load(kind, sorted(ids))
+            batch.upsert(docs)
+            deletes.extend(gone)
+        batch.delete(deletes)
+    if done:
+        db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(done)))
+    db.session.commit()
+    return len(done)
+
+
+def drain(backend, *, blocking: bool = True) -> int:
+    """Process until the outbox is empty (``flask search process``)."""
+    total = 0
+    while True:
+        n = process(backend, blocking=blocking)
+        if not n:
+            return total
+        total += n
+
+
+def try_process_now() -> None:
+    """After a committed request: apply pending rows if the index is free; never wait, never fail."""
+    from app.search import get_backend
+    try:
+        process(get_backend(), blocking=False)
+    except Exception:  # noqa: BLE001 - the change is committed; the outbox keeps it for later
+        db.session.rollback()
+        log.exception("search outbox processing failed; rows stay queued")
+
+
+def init_app(app) -> None:
+    @app.after_request
+    def _apply(response):
+        if g.pop("search_outbox_dirty", False) and app.config.get("SEARCH_PROCESS_ON_REQUEST", True):
+            try_process_now()
+        return response
+
+
+@event.listens_for(db.session, "before_flush")
+def _watch(session, _context, _instances) -> None:
+    for obj in session.dirty:
+        names = _WATCHED.get(type(obj))
+        if not names:
+            continue
+        state = inspect(obj)
+        if any(state.attrs[n].history.has_changes() for n in names):
+            kind = "comment" if isinstance(obj, Comment) else "draft"
+            queued = session.info.setdefault(_KEY, set())
+            if (kind, obj.id, "upsert") not in queued:
+                queued.add((kind, obj.id, "upsert"))
+                session.add(SearchOutbox(kind=kind, object_id=obj.id, op="upsert"))
+
+
+@event.listens_for(db.session, "after_commit")
+def _committed(session) -> None:
+    if session.info.pop(_KEY, None) and has_request_context():
+        g.search_outbox_dirty = True
+
+
+@event.listens_for(db.session, "after_rollback")
+def _rolled_back(session) -> None:
+    session.info.pop(_KEY, None)

@@ -1,0 +1,58 @@
+"""Template filters and helpers: sanitised Markdown, dates in the reader's zone."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import markdown as markdown_lib
+import nh3
+from flask import Flask, current_app, request
+from flask_babel import format_datetime, get_locale, gettext, ngettext
+from markupsafe import Markup
+
+ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
+                "a", "h3", "h4", "hr"}
+
+
+def render_markdown(text: str) -> Markup:
+    """Markdown to HTML, then sanitised: Markdown passes raw HTML and javascript: links through."""
+    html = markdown_lib.markdown(text or "", output_format="html")
+    clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}},
+                      url_schemes={"http", "https", "mailto"}, link_rel="nofollow noopener noreferrer ugc")
+    return Markup(clean)
+
+
+def time_left(when: datetime, now: datetime | None = None) -> str:
+    now = now or datetime.now(timezone.utc)
+    seconds = (when - now).total_seconds()
+    if seconds <= 0:
+        return gettext("closed")
+    days, rest = divmod(int(seconds), 86400)
+    hours = rest // 3600
+    if days >= 1:
+        return ngettext("%(num)d day left", "%(num)d days left", days)
+    if hours >= 1:
+        return ngettext("%(num)d hour left", "%(num)d hours left", hours)
+    return gettext("less than an hour left")
+
+
+def page_url(page: int) -> str:
+    """The current URL with another ?page=."""
+    args = request.args.to_dict()
+    args["page"] = str(page)
+    from urllib.parse import urlencode
+    return f"{request.path}?{urlencode(args)}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["dt"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["iso"] = lambda value: value.astimezone(timezone.utc).isoformat() if value else ""
+    app.jinja_env.globals["time_left"] = time_left
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def _globals():
+        return {"languages": current_app.config["LANGUAGES"]}

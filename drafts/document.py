@@ -1,0 +1,67 @@
+"""The data model of the document engine: a tree of provisions and the flat list of clauses.
+
+A *provision* is any node of a law (part, chapter, section, article, paragraph, point, or the
+front matter/preamble). A *clause* is the unit people comment on; it is derived from the tree
+and carries a lineage ``key`` that stays the same across revisions (see ``drafts.align``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Iterator
+
+
+@dataclass
+class Provision:
+    kind: str  #: part | chapter | section | article | paragraph | point | preamble | frontmatter | heading
+    num: str = ""  #: the number as printed, without decoration: "5", "2-1401.02", "a", "5A"
+    heading: str = ""
+    text: str = ""  #: the provision's own words (not its children's), paragraphs joined by "\n\n"
+    children: list[Provision] = field(default_factory=list)
+    eid: str = ""  #: Akoma Ntoso style id, unique in the document: "chp_2__art_14__para_3"
+    #: the designation exactly as printed, with its decoration: "§ 2-501.", "Статья 5.", "(a)",
+    #: "1.", "Buch 1 -"; kept so that exports and the word check reproduce the source
+    marker: str = ""
+
+    def walk(self) -> Iterator[Provision]:
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class Clause:
+    key: str  #: lineage key, stable across revisions; equals eid in a first revision
+    eid: str
+    label: str  #: human label, e.g. "§ 2-1401.02 (a)(5A)" or "Article 5 (2)"
+    heading: str
+    text: str
+    kind: str = "article"
+    num: str = ""
+
+    def with_key(self, key: str) -> Clause:
+        return replace(self, key=key)
+
+    def as_dict(self) -> dict[str, str]:
+        return {"key": self.key, "eid": self.eid, "label": self.label,
+                "heading": self.heading, "text": self.text}
+
+
+@dataclass
+class Document:
+    title: str
+    provisions: list[Provision] = field(default_factory=list)  #: top-level provisions in order
+    lang: str = ""
+
+    def walk(self) -> Iterator[Provision]:
+        for p in self.provisions:
+            yield from p.walk()
+
+    def find(self, eid: str) -> Provision | None:
+        """The provision with this eid, or None."""
+        return next((p for p in self.walk() if p.eid == eid), None)
+
+    def clauses(self) -> list[Clause]:
+        """The commentable units in document order (see ``drafts.clauses``)."""
+        from drafts.clauses import clauses  # late import: clauses.py imports this module
+
+        return clauses(self)

@@ -1,0 +1,163 @@
+"""Parse Markdown and plain text laws into a provision tree.
+
+Two passes, both linear in the number of lines: ``scan`` cuts the lines into blocks (headings,
+numbered paragraphs/points, bullets, plain paragraphs, front matter), joining hard-wrapped lines
+so that one paragraph is one line; ``drafts.tree.build`` then nests the blocks. Only a line that
+starts a block can open a heading or a numbered paragraph: a wrapped line that happens to begin
+with "§ 129 des ..." or "1. Juni" continues the sentence before it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from drafts.document import Document
+from drafts.errors import ParseError
+from drafts.patterns import (ATX_RE, BULLET_RE, RULE_RE, SETEXT_RE, Heading, Marker,
+                             match_heading, match_marker, plausible_heading_line)
+from drafts.text import clean_inline, squash
+
+FORMATS = ("md", "text")
+TEXT_LEVEL = 10  #: nesting level of a heading recognised by its words, not by Markdown "#"
+WRAP_WIDTH = 120  #: plain text whose lines are all this short is taken as hard-wrapped
+_CLOSING_HASHES = re.compile(r"(?:^|\s+)#+\s*\Z")
+_SENTENCE_END = re.compile(r"[.;:!?][\"'”»)\]]*\Z")
+_YAML_KEY = re.compile(r"[\w\- ]{1,60}:(?:\s|\Z)")
+
+
+@dataclass
+class Block:
+    """A run of source lines that forms one unit of the tree."""
+
+    kind: str  #: heading | marker | bullet | para | table | front
+    lines: list[str] = field(default_factory=list)
+    indent: int = 0
+    level: int = 0  #: heading level: 1-6 for "#", TEXT_LEVEL for a recognised heading line
+    heading: Heading | None = None
+    marker: Marker | None = None
+    content_indent: int = 0  #: paragraphs indented less than this leave the numbered item
+
+
+def parse(text: str, fmt: str = "md") -> Document:
+    """Parse a law written in Markdown (``fmt="md"``) or plain text (``fmt="text"``)."""
+    from drafts.tree import build  # tree.py imports Block from here
+
+    if fmt not in FORMATS:
+        raise ParseError(f"unknown text format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if not isinstance(text, str):
+        raise ParseError("parse() takes text (str); use load() for bytes")
+    if "\x00" in text:
+        raise ParseError("the document contains NUL characters: is it a binary file?")
+    if not text.strip():
+        raise ParseError("the document is empty")
+    blocks = scan(text, markdown=fmt == "md")
+    return build(blocks, markdown=fmt == "md")
+
+
+def scan(text: str, *, markdown: bool) -> list[Block]:
+    """Cut the text into blocks (see the module docstring)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "").split("\n")
+    blocks: list[Block] = []
+    start = _front_matter(lines, blocks) if markdown else 0
+    wrapped = markdown or all(len(line) <= WRAP_WIDTH for line in lines)
+    cur: Block | None = None
+    for raw in lines[start:]:
+        line = raw.expandtabs(4).rstrip()
+        body = line.lstrip()
+        if not body:
+            cur = None
+            continue
+        indent = len(line) - len(body)
+        if markdown and body[0] == ">":
+            body = body.lstrip("> ")
+            if not body:
+                cur = None
+                continue
+        at_start = cur is None or not wrapped or not cur.lines or bool(
+            _SENTENCE_END.search(cur.lines[-1]))
+        if markdown:
+            m = ATX_RE.match(line)
+            if m:
+                title = _CLOSING_HASHES.sub("", line[m.end():]).strip()
+                cur = _heading(blocks, title, len(m.group(1)), markdown)
+                cur = None
+                continue
+            if cur is not None and cur.kind == "para" and indent < 4 and SETEXT_RE.match(line):
+                blocks.pop()
+                _heading(blocks, " ".join(cur.lines), 1 if body[0] == "=" else 2, markdown)
+                cur = None
+                continue
+        if RULE_RE.match(line):
+            cur = None
+            continue
+        if body[0] == "|":
+            cur = None
+            blocks.append(Block("table", [body], indent))
+            continue
+        mk = match_marker(body)
+        if mk is not None and (at_start or body[0] in "-+*"):
+            cur = _marker_block(body, indent, mk)
+            blocks.append(cur)
+            continue
+        if at_start:
+            h = match_heading(clean_inline(body) if markdown and body[0] in "*_" else body)
+            if h is not None and plausible_heading_line(h):
+                _heading(blocks, body, TEXT_LEVEL, markdown, h)
+                cur = None
+                continue
+        bullet = BULLET_RE.match(body)
+        if bullet is not None and (at_start or (markdown and body[0] in "-+*")):
+            cur = Block("bullet", [body[bullet.end():]], indent,
+                        content_indent=indent + bullet.end())
+            blocks.append(cur)
+            continue
+        if cur is not None and wrapped:
+            cur.lines.append(body)
+            continue
+        cur = Block("para", [body], indent)
+        blocks.append(cur)
+    for b in blocks:
+        _finish(b, markdown)
+    return blocks
+
+
+def _front_matter(lines: list[str], blocks: list[Block]) -> int:
+    """YAML front matter: a first line "---", "key: value" lines, then "---" or "..."."""
+    if not lines or lines[0].strip() != "---":
+        return 0
+    for i in range(1, min(len(lines), 1000)):
+        if lines[i].strip() in ("---", "...") and i > 1:
+            body = [line.rstrip() for line in lines[1:i]]
+            if not any(_YAML_KEY.match(line) for line in body):
+                return 0
+            blocks.append(Block("front", [line for line in body if line.strip()]))
+            return i + 1
+    return 0
+
+
+def _heading(blocks: list[Block], title: str, level: int, markdown: bool,
+             h: Heading | None = None) -> Block:
+    h = h or match_heading(title)
+    b = Block("heading", [h.rest if h else title], level=level, heading=h)
+    blocks.append(b)
+    return b
+
+
+def _marker_block(body: str, indent: int, mk: Marker) -> Block:
+    rest = body[mk.end:]
+    text = rest.lstrip()
+    text_col = indent + mk.end + len(rest) - len(text)
+    loose = indent > 0 or body[0] in "-+*" or len(rest) - len(text) >= 2
+    return Block("marker", [text] if text else [], indent, marker=mk,
+                 content_indent=text_col if loose else 0)
+
+
+def _finish(b: Block, markdown: bool) -> None:
+    """Turn a block's lines into its final text: one paragraph, one line."""
+    if b.kind == "front":
+        return
+    clean = clean_inline if markdown else squash
+    joined = clean(" ".join(b.lines))
+    if b.kind == "bullet" and joined:
+        joined = "- " + joined
+    b.lines = [joined] if joined else []

@@ -1,0 +1,168 @@
+"""Account emails over real SMTP (an aiosmtpd server on 127.0.0.1): what a person receives and
+what happens when they follow the link."""
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import login
+from smtp_sink import free_port, smtp  # noqa: F401 - fixture
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def mail_app(app_factory, smtp):  # noqa: F811
+    return app_factory(**smtp.config)
+
+
+def path_of(link: str) -> str:
+    parts = urlsplit(link)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def register(client, email="amina@example.org", name="Amina", password=PASSWORD):
+    return client.post("/register", data={"display_name": name, "email": email, "password": password})
+
+
+def add_user(app, email, name, password=PASSWORD, confirmed=True):
+    from app import services
+    from app.extensions import db
+    with app.app_context():
+        services.create_user(email=email, password=password, display_name=name, confirmed=confirmed)
+        db.session.commit()
+
+
+def user_row(app, email):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import User
+    with app.app_context():
+        return db.session.scalar(select(User).where(User.email == email))
+
+
+def test_register_confirm_login_over_smtp(mail_app, smtp):  # noqa: F811
+    """The whole way in: register, get the email, follow the link, confirm, log in."""
+    client = mail_app.test_client()
+    page = register(client, email="Amina@Example.ORG").get_data(as_text=True)
+    assert "We have sent an email to amina@example.org" in page
+
+    received = smtp.wait_for("amina@example.org")
+    assert received.subject == "Confirm your email address for Muhokama"
+    assert received.message["From"] == "Muhokama <noreply@example.org>"
+    assert "within 7 days" in received.body
+    [link] = received.links()
+    assert "/confirm/" in link
+
+    # Logging in before confirming works, but the person is told to confirm first.
+    early = client.post("/login", data={"email": "amina@example.org", "password": PASSWORD}, follow_redirects=True)
+    assert "your email address is not confirmed yet" in early.get_data(as_text=True)
+    client.post("/logout")
+
+    page = client.get(path_of(link))
+    assert page.status_code == 200 and "Confirm my email address" in page.get_data(as_text=True)
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert not user_row(mail_app, "amina@example.org").is_confirmed  # a mail scanner's GET confirms nothing
+
+    done = client.post(path_of(link), follow_redirects=True)
+    assert "your email address is confirmed" in done.get_data(as_text=True)
+    assert user_row(mail_app, "amina@example.org").is_confirmed
+
+    home = client.post("/login", data={"email": "amina@example.org", "password": PASSWORD},
+                       follow_redirects=True)
+    assert "Welcome, Amina" in home.get_data(as_text=True)
+
+    again = client.get(path_of(link), follow_redirects=True)  # an old link, used again
+    assert "already confirmed" in again.get_data(as_text=True)
+
+
+def test_password_reset_over_smtp_ends_other_sessions(mail_app, smtp):  # noqa: F811
+    """Forgot password -> email -> new password; the link works once and other devices are logged out."""
+    add_user(mail_app, "bobur@example.org", "Bobur")
+    phone, laptop = mail_app.test_client(), mail_app.test_client()
+    assert login(phone, "bobur@example.org").status_code == 302
+    assert phone.get("/account").status_code == 200
+
+    page = laptop.post("/password/forgot", data={"email": "BOBUR@example.org"}).get_data(as_text=True)
+    assert "If an account exists for bobur@example.org" in page
+    received = smtp.wait_for("bobur@example.org")
+    assert received.subject == "Choose a new password for Muhokama"
+    assert "within 2 hours" in received.body
+    [link] = received.links()
+
+    form = laptop.get(path_of(link))
+    assert form.status_code == 200 and "Choose a new password" in form.get_data(as_text=True)
+    assert form.headers["Cache-Control"] == "no-store"
+    done = laptop.post(path_of(link), data={"password": "a brand new secret"}, follow_redirects=True)
+    assert "Your password is changed" in done.get_data(as_text=True)
+
+    assert phone.get("/account").status_code == 302  # the session on the phone has ended
+    old = login(laptop, "bobur@example.org", PASSWORD)
+    assert old.status_code == 400 and "password is not correct" in old.get_data(as_text=True)
+    assert login(laptop, "bobur@example.org", "a brand new secret").status_code == 302
+
+    reused = laptop.post(path_of(link), data={"password": "yet another secret"})
+    assert reused.status_code == 400
+    assert "already been used" in reused.get_data(as_text=True)
+
+
+def test_forgot_password_for_unknown_address_sends_nothing_and_says_the_same(mail_app, smtp):  # noqa: F811
+    """A stranger cannot learn whether an address has an account."""
+    add_user(mail_app, "known@example.org", "Known")
+    client = mail_app.test_client()
+    known = client.post("/password/forgot", data={"email": "known@example.org"}).get_data(as_text=True)
+    unknown = client.post("/password/forgot", data={"email": "nobody@example.org"}).get_data(as_text=True)
+    assert known.replace("known@", "X@") == unknown.replace("nobody@", "X@")
+    smtp.wait_for("known@example.org")
+    assert smtp.to("nobody@example.org") == []
+
+
+def test_registering_a_taken_address_looks_the_same_and_warns_the_owner(mail_app, smtp):  # noqa: F811
+    """The page does not reveal the account; the owner gets a "you already have an account" email."""
+    add_user(mail_app, "dilnoza@example.org", "Dilnoza")
+    client = mail_app.test_client()
+    taken = register(client, email="dilnoza@example.org", name="Impostor", password="other password")
+    fresh = register(client, email="new@example.org", name="Newcomer")
+    assert taken.status_code == fresh.status_code == 200
+    assert taken.get_data(as_text=True).replace("dilnoza@", "X@") == fresh.get_data(as_text=True).replace("new@", "X@")
+
+    warning = smtp.wait_for("dilnoza@example.org")
+    assert warning.subject == "You already have a Muhokama account"
+    assert "Impostor" not in warning.body  # nothing the stranger typed is mailed to the owner
+    assert user_row(mail_app, "dilnoza@example.org").display_name == "Dilnoza"
+    assert login(client, "dilnoza@example.org", "other password").status_code == 400
+
+
+def test_resend_confirmation_sends_a_new_working_link(mail_app, smtp):  # noqa: F811
+    """Someone who lost the first email asks again and can confirm with the second one."""
+    client = mail_app.test_client()
+    register(client, email="eldor@example.org", name="Eldor")
+    smtp.wait_for("eldor@example.org")
+    page = client.post("/confirm/again", data={"email": "eldor@example.org"}).get_data(as_text=True)
+    assert "we have sent it a new link" in page
+    [link] = smtp.wait_for("eldor@example.org", count=2).links()
+    client.post(path_of(link))
+    assert user_row(mail_app, "eldor@example.org").is_confirmed
+    # Once confirmed, asking again sends nothing more (and says the same).
+    client.post("/confirm/again", data={"email": "eldor@example.org"})
+    assert len(smtp.to("eldor@example.org")) == 2
+
+
+def test_unreachable_mail_server_is_reported_not_a_500(app_factory):
+    """With the SMTP server down the account is still made and the person is told to retry."""
+    app = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens there
+    response = register(app.test_client(), email="farrukh@example.org", name="Farrukh")
+    assert response.status_code == 200
+    assert "could not send the email just now" in response.get_data(as_text=True)
+    assert user_row(app, "farrukh@example.org") is not None
+
+
+def test_without_mail_server_the_link_goes_to_the_log(client, caplog):
+    """On a laptop (MAIL_SERVER empty) the confirmation link is written to the log."""
+    with caplog.at_level(logging.WARNING, logger="app.mail"):
+        register(client, email="gulnora@example.org", name="Gulnora")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "MAIL_SERVER is not set" in logged
+    assert "http://localhost/confirm/" in logged

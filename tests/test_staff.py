@@ -1,0 +1,104 @@
+"""Staff publish drafts (upload or paste, preview, publish) and change deadlines in public."""
+import io
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import DeadlineChange, Draft
+from conftest import SAMPLE_MD
+
+
+@pytest.fixture
+def staff(app, client, make_user, login_as):
+    uid = make_user("staff@example.org", role="staff", agency="Ministry of Culture")
+    login_as(client, uid)
+    return uid
+
+
+def form(**extra):
+    return {"title": "Law on Museums", "language": "en", "summary": "About museums.",
+            "opens": "2026-01-01T09:00", "closes": "2099-02-01T18:00", "fmt": "", **extra}
+
+
+def test_paste_preview_then_publish(app, client, staff):
+    r = client.post("/staff/drafts/new", data=form(text=SAMPLE_MD, fmt="md", preview="1"))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Preview" in html and "free of charge" in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Draft)) == 0  # preview publishes nothing
+    r = client.post("/staff/drafts/new", data=form(text=SAMPLE_MD, fmt="md", publish="1"))
+    assert r.status_code == 302
+    with app.app_context():
+        draft = db.session.scalar(select(Draft))
+        assert draft.title == "Law on Museums" and draft.agency.name == "Ministry of Culture"
+        # 09:00 in Tashkent (the default zone) is 04:00 UTC
+        assert draft.opens_at == datetime(2026, 1, 1, 4, 0, tzinfo=timezone.utc)
+    assert "free of charge" in client.get(r.headers["Location"]).get_data(as_text=True)
+
+
+def test_upload_a_file(app, client, staff):
+    data = form(file=(io.BytesIO(SAMPLE_MD.encode()), "law.md"), preview="1")
+    r = client.post("/staff/drafts/new", data=data, content_type="multipart/form-data")
+    assert r.status_code == 200 and "free of charge" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("upload, message", [
+    ((io.BytesIO(b"\x00\x01\x02\xff" * 100), "law.md"), ""),
+    ((io.BytesIO(b""), "empty.md"), ""),
+    ((io.BytesIO(b"<akomaNtoso><broken"), "law.xml"), ""),
+])
+def test_bad_uploads_are_refused_with_a_message(app, client, staff, upload, message):
+    r = client.post("/staff/drafts/new", data=form(file=upload, preview="1"), content_type="multipart/form-data")
+    assert r.status_code == 400 and 'class="errors"' in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Draft)) == 0
+
+
+def test_huge_upload_is_413(app, client, staff):
+    # a raw body: the test client would otherwise spool a big form into a temporary file it never closes
+    body = (b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.md\"\r\n\r\n"
+            + b"a" * (app.config["MAX_CONTENT_LENGTH"] + 10) + b"\r\n--b--\r\n")
+    r = client.post("/staff/drafts/new", data=body, content_type="multipart/form-data; boundary=b")
+    assert r.status_code == 413 and "too large" in r.get_data(as_text=True)
+
+
+def test_closing_before_opening_is_refused(app, client, staff):
+    r = client.post("/staff/drafts/new", data=form(text=SAMPLE_MD, publish="1", closes="2020-01-01T00:00"))
+    assert r.status_code == 400 and "close after it opens" in r.get_data(as_text=True)
+
+
+def test_citizens_cannot_publish_or_change_deadlines(app, client, make_user, login_as, make_draft):
+    slug = make_draft()
+    login_as(client, make_user())
+    assert client.get("/staff/drafts/new").status_code == 403
+    assert client.post("/staff/drafts/new", data=form(text=SAMPLE_MD, publish="1")).status_code == 403
+    r = client.post(f"/staff/drafts/{slug}/deadline", data={"closes": "2099-01-01T00:00", "reason": "x"})
+    assert r.status_code == 403
+
+
+def test_staff_of_another_agency_cannot_change_the_deadline(app, client, make_user, login_as, make_draft):
+    slug = make_draft(agency="Ministry of Culture")
+    login_as(client, make_user(role="staff", agency="Tax Committee"))
+    r = client.post(f"/staff/drafts/{slug}/deadline", data={"closes": "2099-01-01T00:00", "reason": "x"})
+    assert r.status_code == 403
+
+
+def test_extending_the_deadline_is_public_history(app, client, staff, make_draft):
+    slug = make_draft(agency="Ministry of Culture")
+    r = client.post(f"/staff/drafts/{slug}/deadline", data={"closes": "2099-03-01T12:00",
+                                                           "reason": "Many requests from villages"})
+    assert r.status_code == 302
+    public = app.test_client().get(f"/drafts/{slug}").get_data(as_text=True)
+    assert "Many requests from villages" in public
+    api = app.test_client().get(f"/api/v1/drafts/{slug}").get_json()
+    assert api["deadline_changes"][0]["reason"] == "Many requests from villages"
+    assert api["period"]["closes"] == "2099-03-01T07:00:00Z"
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(DeadlineChange)) == 1
+
+
+def test_anonymous_staff_pages_redirect_to_login(client):
+    r = client.get("/staff/drafts/new")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
