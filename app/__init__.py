@@ -21,6 +21,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     else:
         app.config.update(test_config)
     Path(app.instance_path).mkdir(exist_ok=True)
+    if app.config.get("PROXY_COUNT"):
+        # Behind nginx: trust that many proxies for the client address (rate limits, logs).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     logging.basicConfig(level=logging.INFO)
 
     db.init_app(app)
@@ -43,6 +48,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(participation.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(api.bp)
+    from app import history, revise
+    app.register_blueprint(history.bp)
+    app.register_blueprint(history.api_bp)
+    app.register_blueprint(revise.bp)
+    from app import amend, review
+    app.register_blueprint(amend.bp)
+    app.register_blueprint(review.bp)
+    from app.search_views import bp as search_bp  # /search, /api/v1/search, `flask search ...`
+    app.register_blueprint(search_bp)
 
     from app import cli
     cli.init_app(app)

@@ -34,7 +34,8 @@ bp = Blueprint("accounts", __name__)
 login_manager.login_view = "accounts.login"
 login_manager.login_message = _l("Please log in to see this page.")
 login_manager.login_message_category = "info"
-login_manager.session_protection = "strong"
+login_manager.localize_callback = str  # the lazy message, translated for this request
+login_manager.session_protection = "basic"  # "strong" logs out people whose mobile IP changes
 
 POST_LIMIT = "10/minute"
 MAIL_LIMIT = "5/minute"
@@ -47,7 +48,7 @@ def load_user(user_id: str) -> User | None:
     if not uid.isdigit() or not token:
         return None
     user = db.session.get(User, int(uid))
-    return user if user is not None and secrets.compare_digest(user.session_token, token) else None
+    return user if user is not None and secrets.compare_digest(user.session_token.encode(), token.encode()) else None
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -72,6 +73,14 @@ def _start_session(user: User, remember: bool = False) -> None:
     if flashes:
         session["_flashes"] = flashes
     login_user(user, remember=remember)
+    if not remember and "remember_token" in request.cookies:
+        session["_remember"] = "clear"  # someone else's "keep me logged in" must not outlive this
+
+
+def _end_session() -> None:
+    """Log out and forget everything; clearing first keeps Flask-Login's order to drop the remember cookie."""
+    session.clear()
+    logout_user()
 
 
 def _send_confirmation(user: User) -> bool:
@@ -149,8 +158,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
-    session.clear()
+    _end_session()
     flash(_("You are logged out."))
     return redirect(_home())
 
@@ -265,8 +273,7 @@ def reset(token: str):
             return _link_problem("used", "reset")
         services.audit(user, "user.password_reset", f"user:{user.id}")
         db.session.commit()
-        logout_user()
-        session.clear()
+        _end_session()
         flash(_("Your password is changed and every device was logged out. Please log in with your new "
                 "password."))
         return redirect(url_for("accounts.login"))

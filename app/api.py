@@ -44,7 +44,8 @@ def index():
     return jsonify({"drafts": url_for("api.drafts", _external=True),
                     "draft": url_for("api.draft", slug="SLUG", _external=True),
                     "revision": url_for("api.revision", slug="SLUG", number=1, _external=True),
-                    "comments": url_for("api.comments", slug="SLUG", _external=True)})
+                    "comments": url_for("api.comments", slug="SLUG", _external=True),
+                    "diff": url_for("history_api.api_diff", slug="SLUG", _external=True) + "?from=1&to=2"})
 
 
 @bp.route("/drafts")
@@ -129,3 +130,31 @@ def comments(slug: str):
              for c, name, eid, number in rows[:limit]]
     next_cursor = _encode_cursor(rows[limit - 1][0]) if len(rows) > limit else None
     return jsonify({"items": items, "next_cursor": next_cursor})
+
+
+@bp.route("/drafts/<slug>/proposals")
+def proposals(slug: str):
+    """Every visible amendment proposal with its votes and decision."""
+    from app.amendments import proposal_votes
+    from app.models import Proposal
+    d = published(slug)
+    rows = db.session.execute(select(Proposal, User.display_name).join(User, User.id == Proposal.author_id)
+                              .where(Proposal.draft_id == d.id, Proposal.hidden.is_(False))
+                              .order_by(Proposal.id)).all()
+    votes = proposal_votes([p.id for p, _ in rows])
+    merged = dict(db.session.execute(select(Revision.id, Revision.number).where(Revision.draft_id == d.id)).all())
+    return jsonify({"items": [
+        {"id": p.id, "clause_key": p.clause_key, "action": p.action, "base_revision": merged.get(p.base_revision_id),
+         "base_text": p.base_text, "proposed_text": p.proposed_text, "rationale": p.rationale, "author": name,
+         "status": p.status, "decision_reason": p.decision_reason, "decided_at": iso(p.decided_at),
+         "merged_into_revision": merged.get(p.merged_revision_id), "votes": votes[p.id],
+         "created_at": iso(p.created_at), "url": url_for("amend.proposal", slug=slug, proposal_id=p.id, _external=True)}
+        for p, name in rows]})
+
+
+@bp.route("/drafts/<slug>/dispositions")
+def dispositions(slug: str):
+    """The disposition register: staff's decision and public reason for each comment and proposal."""
+    from app.review import register_rows
+    d = published(slug)
+    return jsonify({"items": [{**row, "decided_at": iso(row["decided_at"])} for row in register_rows(d)]})

@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Draft, User
 
 users_cli = AppGroup("users", help="Manage accounts.")
-drafts_cli = AppGroup("drafts", help="Import drafts.")
+drafts_cli = AppGroup("drafts", help="Import, revise and verify drafts.")
 
 
 def _fail(message: str, code: int = 2):
@@ -83,6 +83,52 @@ def import_draft(file: Path, title: str, agency: str, lang: str, fmt: str | None
         _fail(exc.message)
     db.session.commit()
     click.echo(draft.slug)
+
+
+@drafts_cli.command("revise")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--note", default="", help="What changed and why (shown publicly).")
+@click.option("--format", "fmt", type=click.Choice(["md", "text", "akn", "uslm", "docx"]), default=None,
+              help="Input format (default: detect from the file).")
+def revise_draft(slug: str, file: Path, note: str, fmt: str | None):
+    """Publish FILE as the next revision of draft SLUG; prints the new revision's number."""
+    from app.revise import publish_revision
+    draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+    if draft is None:
+        _fail(f"there is no draft {slug!r}")
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        _fail(f"cannot read {file}: {exc.strerror}")
+    try:
+        revision = publish_revision(draft, data, fmt=fmt, note=note, author=None, filename=file.name)
+    except services.RuleError as exc:
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(revision.number)
+
+
+@drafts_cli.command("verify")
+@click.argument("slug", required=False)
+def verify_drafts(slug: str | None):
+    """Recompute every revision's hashes of draft SLUG (default: all drafts); exit 1 if any is broken."""
+    from app.integrity import check_draft, first_broken
+    query = select(Draft).order_by(Draft.slug)
+    drafts_to_check = db.session.scalars(query.where(Draft.slug == slug) if slug else query).all()
+    if slug and not drafts_to_check:
+        _fail(f"there is no draft {slug!r}")
+    broken = 0
+    for draft in drafts_to_check:
+        checks = check_draft(draft)
+        bad = first_broken(checks)
+        if bad is None:
+            click.echo(f"OK {draft.slug} ({len(checks)} revisions)")
+        else:
+            broken += 1
+            click.echo(f"BROKEN {draft.slug}: revision {bad.number}: {bad.problem}")
+    if broken:
+        sys.exit(1)
 
 
 @click.command("demo")

@@ -43,6 +43,7 @@ def from_env() -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") == "1",
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Muhokama <noreply@localhost>"),
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "Asia/Tashkent"),
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
     }

@@ -1,7 +1,7 @@
 """Error pages: a clear message and the right status, as HTML or, under /api/, as JSON."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -43,9 +43,9 @@ def init_app(app: Flask) -> None:
         if code in (400, 403, 404, 409) and error.description and \
                 error.description != type(error).description:
             message = error.description  # a specific message given by the view
-        response = _respond(code, message)
+        response = make_response(_respond(code, message))  # HTML pages answer (body, code): make a response
         if code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
-            response[0].headers["Allow"] = ", ".join(error.valid_methods)
+            response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 
     @app.errorhandler(Exception)

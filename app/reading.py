@@ -51,7 +51,8 @@ def cached_clauses(revision: Revision) -> tuple[dict, ...]:
 
 @lru_cache(maxsize=256)
 def _clauses(revision_id: int, chain_hash: str) -> tuple[dict, ...]:
-    rows = db.session.execute(select(Clause.key, Clause.eid, Clause.label, Clause.heading, Clause.text)
+    rows = db.session.execute(select(Clause.key, Clause.eid, Clause.label, Clause.heading, Clause.text,
+                                     Clause.kind, Clause.num)
                               .where(Clause.revision_id == revision_id).order_by(Clause.position))
     return tuple(dict(row._mapping) for row in rows)
 
@@ -102,6 +103,7 @@ def draft_list():
 @bp.route("/drafts/<slug>/revisions/<int:number>")
 def draft(slug: str, number: int | None = None):
     """Show a revision of a draft clause by clause, with comment and vote counts per clause."""
+    from app import history
     draft = get_draft(slug)
     revision = get_revision(draft, number)
     clauses = cached_clauses(revision)
@@ -113,7 +115,8 @@ def draft(slug: str, number: int | None = None):
     shown = clauses[(page - 1) * per_page: page * per_page]
     counts = services.clause_counts(draft)
     draft_comments = db.session.scalar(select(func.count()).select_from(Comment).where(
-        Comment.draft_id == draft.id, Comment.status == "visible", Comment.clause_key.is_(None)))
+        Comment.draft_id == draft.id, Comment.status == "visible", Comment.clause_key.is_(None),
+        Comment.proposal_id.is_(None)))
     deadlines = db.session.scalars(select(DeadlineChange).where(DeadlineChange.draft_id == draft.id)
                                    .order_by(DeadlineChange.created_at)).all()
     revisions = db.session.execute(select(Revision.number, Revision.created_at, Revision.change_note)
@@ -122,14 +125,22 @@ def draft(slug: str, number: int | None = None):
                            counts=counts, page=page, pages=pages, total_clauses=len(clauses),
                            draft_comments=draft_comments, deadlines=deadlines, revisions=revisions,
                            is_current=revision.number == draft.current_revision_number,
-                           now=services.now_utc())
+                           now=services.now_utc(),
+                           **history.draft_page_context(draft, revision, revision.number == draft.current_revision_number))
 
 
-def comment_threads(draft: Draft, clause_key: str | None, page: int):
-    """One page of top-level comments on a clause (or the whole draft) and all their replies."""
+def comment_threads(draft: Draft, clause_key: str | None, page: int, *, proposal_id: int | None = None):
+    """One page of top-level comments on a clause, the whole draft or a proposal, with all their
+    replies, what later revisions did to their clause, and staff's decisions on them."""
+    from app.merging import comment_fates
+    from app.models import Disposition
     query = select(Comment).where(Comment.draft_id == draft.id, Comment.status == "visible",
                                   Comment.parent_id.is_(None))
-    query = query.where(Comment.clause_key == clause_key if clause_key else Comment.clause_key.is_(None))
+    if proposal_id is not None:
+        query = query.where(Comment.proposal_id == proposal_id)
+    else:
+        query = query.where(Comment.proposal_id.is_(None))
+        query = query.where(Comment.clause_key == clause_key if clause_key else Comment.clause_key.is_(None))
     pagination = db.paginate(query.order_by(Comment.created_at, Comment.id), page=page,
                              per_page=current_app.config["COMMENTS_PER_PAGE"], error_out=False)
     roots = list(pagination.items)
@@ -139,7 +150,10 @@ def comment_threads(draft: Draft, clause_key: str | None, page: int):
     children: dict[int, list[Comment]] = {}
     for reply in replies:
         children.setdefault(reply.parent_id, []).append(reply)
-    return pagination, roots, children
+    ids = [c.id for c in roots] + [c.id for c in replies]
+    decisions = {d.comment_id: d for d in db.session.scalars(
+        select(Disposition).where(Disposition.comment_id.in_(ids)))} if ids else {}
+    return pagination, roots, children, {"fates": comment_fates(draft, roots), "decisions": decisions}
 
 
 def clause_page(slug: str, eid: str, number: int | None = None, *, form=None, vote_form=None,
@@ -151,7 +165,12 @@ def clause_page(slug: str, eid: str, number: int | None = None, *, form=None, vo
     clause = db.session.scalar(select(Clause).where(Clause.revision_id == revision.id, Clause.eid == eid))
     if clause is None:
         abort(404)
-    pagination, roots, children = comment_threads(draft, clause.key, page_number())
+    pagination, roots, children, extra = comment_threads(draft, clause.key, page_number())
+    from app.amendments import proposal_votes
+    from app.models import Proposal
+    proposals = db.session.scalars(select(Proposal).where(
+        Proposal.draft_id == draft.id, Proposal.clause_key == clause.key, Proposal.hidden.is_(False))
+        .order_by(Proposal.id.desc()).limit(50)).all()
     counts = services.clause_counts(draft).get(clause.key, {"comments": 0, "for": 0, "against": 0})
     my_vote = None
     if current_user.is_authenticated:
@@ -162,7 +181,8 @@ def clause_page(slug: str, eid: str, number: int | None = None, *, form=None, vo
     form = form or CommentForm(clause_key=clause.key)
     return render_template("reading/clause.html", draft=draft, revision=revision, clause=clause,
                            pagination=pagination, roots=roots, children=children, counts=counts,
-                           form=form, vote_form=vote_form or VoteForm(), my_vote=my_vote,
+                           proposals=proposals, proposal_counts=proposal_votes([p.id for p in proposals]),
+                           form=form, **extra, vote_form=vote_form or VoteForm(), my_vote=my_vote,
                            is_current=revision.number == draft.current_revision_number,
                            now=services.now_utc()), status
 
@@ -177,9 +197,10 @@ def clause(slug: str, eid: str, number: int | None = None):
 def draft_comments_page(slug: str, *, form=None, status: int = 200):
     from app.participation import CommentForm
     draft = get_draft(slug)
-    pagination, roots, children = comment_threads(draft, None, page_number())
+    pagination, roots, children, extra = comment_threads(draft, None, page_number())
     return render_template("reading/comments.html", draft=draft, pagination=pagination, roots=roots,
-                           children=children, form=form or CommentForm(), now=services.now_utc()), status
+                           children=children, form=form or CommentForm(), now=services.now_utc(),
+                           **extra), status
 
 
 @bp.route("/drafts/<slug>/comments")

@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 
 import drafts
 from app.extensions import db
+from app.search import outbox as search_outbox
 from app.models import (Agency, AuditLog, Clause, ClauseVote, Comment, CommentVersion, DeadlineChange,
                         Draft, Revision, User, utcnow)
 
@@ -128,6 +129,7 @@ def import_draft(data: bytes, *, fmt: str | None, title: str, agency_name: str, 
                   opens_at=opens_at, closes_at=closes_at, current_revision_number=1)
     db.session.add(draft)
     db.session.flush()
+    search_outbox.enqueue("draft", draft.id)
     _add_revision(draft, doc.clauses(), number=1, parent=None, note="First published text.",
                   author=author, fmt=fmt or "md")
     audit(author, "draft.import", f"draft:{draft.slug}", title)
@@ -146,6 +148,7 @@ def _add_revision(draft: Draft, clauses: list[drafts.Clause], *, number: int, pa
                               kind=c.kind, num=c.num, heading=c.heading, text=c.text)
                        for i, c in enumerate(clauses))
     db.session.flush()
+    search_outbox.enqueue("revision", revision.id)
     return revision
 
 
@@ -167,7 +170,9 @@ def revise_draft(draft: Draft, data: bytes, *, fmt: str | None, note: str, autho
     so comments and votes follow them. Returns the revision and the aligned changes."""
     doc = parse_upload(data, fmt, filename)
     head = current_revision(draft)
-    changes = drafts.align(revision_clauses(head), doc.clauses())
+    # keys of clauses deleted in earlier revisions stay retired: a new clause must not inherit their comments
+    used = set(db.session.scalars(select(Clause.key).join(Revision).where(Revision.draft_id == draft.id)))
+    changes = drafts.align(revision_clauses(head), doc.clauses(), reserved_keys=used)
     new_clauses = [ch.new for ch in changes if ch.new is not None]
     if drafts.clauses_content_hash(new_clauses) == head.content_hash:
         raise RuleError("The uploaded text is the same as the current revision; nothing was published.")
@@ -175,6 +180,8 @@ def revise_draft(draft: Draft, data: bytes, *, fmt: str | None, note: str, autho
                              note=note.strip() or "Revised text.", author=author, fmt=fmt or "md")
     draft.current_revision_number = revision.number
     audit(author, "draft.revise", f"draft:{draft.slug}", f"revision {revision.number}")
+    from app.merging import after_new_revision  # merging builds on these services
+    after_new_revision(draft, head, revision)
     return revision, changes
 
 
@@ -219,7 +226,7 @@ def find_clause(revision: Revision, key: str) -> Clause | None:
 
 def add_comment(user: User, draft: Draft, *, body: str, clause_key: str | None = None,
                 parent: Comment | None = None, stance: str | None = None, quote: str | None = None,
-                now: datetime | None = None) -> Comment:
+                proposal_id: int | None = None, now: datetime | None = None) -> Comment:
     """Comment on a clause (optionally quoting a phrase of it), on the whole draft, or reply."""
     check_can_take_part(user, draft, now)
     body = _clean_body(body)
@@ -229,10 +236,10 @@ def add_comment(user: User, draft: Draft, *, body: str, clause_key: str | None =
     if parent is not None:
         if parent.draft_id != draft.id or parent.status != "visible":
             raise RuleError("You can only reply to a visible comment of this draft.", 404)
-        clause_key = parent.clause_key
+        clause_key, proposal_id = parent.clause_key, parent.proposal_id
         quote = None
     comment = Comment(draft_id=draft.id, revision_id=revision.id, clause_key=clause_key or None,
-                      parent_id=parent.id if parent else None,
+                      parent_id=parent.id if parent else None, proposal_id=proposal_id,
                       root_id=(parent.root_id or parent.id) if parent else None, author_id=user.id, body=body,
                       stance=stance or None)
     if clause_key:
@@ -249,6 +256,7 @@ def add_comment(user: User, draft: Draft, *, body: str, clause_key: str | None =
         raise RuleError("A quote must come from a clause.")
     db.session.add(comment)
     db.session.flush()
+    search_outbox.enqueue("comment", comment.id)
     return comment
 
 
@@ -268,6 +276,7 @@ def edit_comment(user: User, comment: Comment, *, body: str, stance: str | None,
                                   created_at=comment.edited_at or comment.created_at))
     comment.body, comment.stance = body, stance or None
     comment.edited_at = comment.updated_at = utcnow()
+    search_outbox.enqueue("comment", comment.id)
     return comment
 
 
@@ -308,7 +317,8 @@ def clause_counts(draft: Draft) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
     for key, n in db.session.execute(
             select(Comment.clause_key, func.count()).where(
-                Comment.draft_id == draft.id, Comment.status == "visible", Comment.clause_key.is_not(None))
+                Comment.draft_id == draft.id, Comment.status == "visible", Comment.clause_key.is_not(None),
+                Comment.proposal_id.is_(None))
             .group_by(Comment.clause_key)):
         counts.setdefault(key, {"comments": 0, "for": 0, "against": 0})["comments"] = n
     for key, value, n in db.session.execute(

@@ -9,8 +9,8 @@ For every pair (vN, vN+1) of every act in the corpus, in the same run:
   in a child process with a hard timeout: it finishes near its deadline and may silently
   return "delete everything, insert everything" (ECOSYSTEM.md section 4).
 
-Each process is timed as the median of ``--repeat`` runs; peak memory is the child's
-``ru_maxrss`` (from ``os.wait4``). Machines here are shared and noisy: read the ratios.
+Each process is timed as the median of ``--repeat`` runs; peak memory (largest act only) is
+GNU time's maximum RSS. Machines here are shared and noisy: read the ratios.
 
     .venv/bin/python bench/bench_diff.py [--corpus DIR] [--acts de-bgb,...] [--repeat 3]
                                          [--no-dmp] [--json bench/out/diff.json]
@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -58,12 +57,11 @@ def run(cmd: list[str], timeout: float | None = None) -> tuple[float, int, bytes
 
 
 def peak_rss(cmd: list[str]) -> int:
-    """Peak resident memory (KB) of one run of cmd, via os.wait4 on that very child."""
-    pid = os.posix_spawnp(cmd[0], cmd, os.environ,
-                          file_actions=[(os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-                                        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0)])
-    _, _, usage = os.wait4(pid, 0)
-    return usage.ru_maxrss
+    """Peak resident memory (KB) of one run of cmd, as GNU time reports it. (os.wait4 from
+    this process would not do: a spawned child's ru_maxrss starts at the parent's RSS.)"""
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], check=False, cwd=REPO,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return int(proc.stderr.strip().splitlines()[-1])
 
 
 def median_run(cmd: list[str], repeat: int) -> tuple[float, int, bytes]:

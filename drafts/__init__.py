@@ -11,14 +11,39 @@ from drafts.clauses import clauses
 from drafts.document import Clause, Document, Provision
 from drafts.errors import ParseError
 from drafts.export import to_akn, to_html, to_markdown
-from drafts.hashing import GENESIS, canonical, chain_hash, clauses_content_hash, content_hash
+from drafts.hashing import (
+    GENESIS,
+    canonical,
+    chain_hash,
+    clauses_content_hash,
+    content_hash,
+)
 from drafts.load import load
 from drafts.parse import parse
 from drafts.text import words
 
 __all__ = [
-    "Anchor", "Change", "Clause", "Document", "GENESIS", "ParseError", "Provision", "Quote",
-    "align", "canonical", "chain_hash", "clauses", "clauses_content_hash", "content_hash",
-    "find_quote", "load", "make_quote", "parse", "quote_from_exact", "to_akn", "to_html",
-    "to_markdown", "words",
+    "GENESIS",
+    "Anchor",
+    "Change",
+    "Clause",
+    "Document",
+    "ParseError",
+    "Provision",
+    "Quote",
+    "align",
+    "canonical",
+    "chain_hash",
+    "clauses",
+    "clauses_content_hash",
+    "content_hash",
+    "find_quote",
+    "load",
+    "make_quote",
+    "parse",
+    "quote_from_exact",
+    "to_akn",
+    "to_html",
+    "to_markdown",
+    "words",
 ]

@@ -36,7 +36,9 @@ GAP_ALL_PAIRS = 400  #: a gap this small (|old| * |new|) is compared all against
 RARE = 3  #: last resort: a word pair found in at most this many leftover old clauses
 
 _PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
-_BULLET_LINE = re.compile(r"\n[^\S\n]*(?=[-*+][^\S\n])")
+# A line break before a list item or a numbered point is structure, not a hard wrap: the
+# parser gives "(a) The term:\n(5) ..." and "Nr. 1 ...;\n2. ..." with one item per line.
+_ITEM_LINE = re.compile(r"\n[^\S\n]*(?=(?:[-*+•]|\(\w{1,5}\)|\d{1,3}[a-z]?[.)]|[a-zа-я]\))[^\S\n])")
 _WORD = re.compile(r"\w+")
 
 
@@ -62,14 +64,14 @@ def normalize_text(text: str) -> str:
     """One paragraph = one line, so a re-wrapped (reflowed) clause compares equal.
 
     Blank lines separate paragraphs and become exactly one blank line; any other run of
-    whitespace becomes one space, except that a Markdown bullet keeps its own line.
+    whitespace becomes one space, except that a list item or numbered point keeps its line.
     """
     if not text:
         return ""
     paragraphs = _PARAGRAPH_BREAK.split(text.strip())
     out = []
     for para in paragraphs:
-        lines = _BULLET_LINE.split(para) if "\n" in para else (para,)
+        lines = _ITEM_LINE.split(para) if "\n" in para else (para,)
         out.append("\n".join(" ".join(line.split()) for line in lines))
     return "\n\n".join(p for p in out if p)
 

@@ -76,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "outline":
             result = json.dumps(outline(read(args.file, args.fmt)), ensure_ascii=False, indent=1)
         else:
-            from drafts import diff  # the other half of the engine; outline works without it
+            from drafts import (
+                diff,  # the other half of the engine; outline works without it
+            )
 
             old, new = read(args.old, args.fmt), read(args.new, args.fmt)
             changes = diff.compare(old.clauses(), new.clauses())

@@ -6,8 +6,8 @@ and carries a lineage ``key`` that stays the same across revisions (see ``drafts
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Iterator
 
 
 @dataclass
@@ -62,6 +62,8 @@ class Document:
 
     def clauses(self) -> list[Clause]:
         """The commentable units in document order (see ``drafts.clauses``)."""
-        from drafts.clauses import clauses  # late import: clauses.py imports this module
+        from drafts.clauses import (
+            clauses,  # late import: clauses.py imports this module
+        )
 
         return clauses(self)

@@ -14,9 +14,17 @@ from lxml import etree
 
 from drafts.clauses import STRUCTURAL
 from drafts.document import Document, Provision
-from drafts.patterns import (ATX_RE, BULLET_RE, RULE_RE, SETEXT_RE, match_heading, match_marker,
-                             plausible_heading_line)
+from drafts.patterns import (
+    ATX_RE,
+    BULLET_RE,
+    RULE_RE,
+    SETEXT_RE,
+    match_heading,
+    match_marker,
+    plausible_heading_line,
+)
 from drafts.text import entity, escape_inline
+from drafts.tree import Builder
 
 AKN_NS = "http://docs.oasis-open.org/legaldocml/ns/akn/3.0"
 AKN_TAGS = {"book", "part", "title", "subtitle", "chapter", "subchapter", "division",
@@ -27,12 +35,38 @@ AKN_TAGS = {"book", "part", "title", "subtitle", "chapter", "subchapter", "divis
 def to_markdown(doc: Document) -> str:
     """The tree as Markdown that ``drafts.parse`` reads back to the same clauses."""
     out: list[str] = []
-    for p in doc.provisions:
-        _md(p, 1, out)
+    levels = _Levels(doc)
+    _md_children(doc.provisions, levels, out, 0, 0, None)
     return "\n\n".join(out) + "\n"
 
 
-def _md(p: Provision, depth: int, out: list[str], col: int = 0, text_col: int = 0) -> None:
+class _Levels:
+    """The "#" count of every heading, chosen so that the parser nests each back under its
+    parent: one deeper than the parent, and deeper than its next sibling where the parser's
+    same-level rule (``Builder.holds``) would otherwise make that sibling its child."""
+
+    def __init__(self, doc: Document) -> None:
+        kinds = [p.kind for p in doc.walk() if p.kind in STRUCTURAL and p.kind != "heading"]
+        self.rules = Builder(kinds)
+        self.levels: dict[int, int] = {}
+        self._assign(doc.provisions, 0)
+
+    def _assign(self, children: list[Provision], base: int) -> None:
+        heads = [c for c in children if c.kind in STRUCTURAL]
+        levels = [base + 1] * len(heads)
+        for i in range(len(heads) - 2, -1, -1):
+            # never shallower than the next sibling (it would nest); deeper if it would adopt it
+            levels[i] = levels[i + 1] + (1 if self.rules.holds(heads[i], heads[i + 1]) else 0)
+        for h, level in zip(heads, levels):
+            self.levels[id(h)] = level
+            self._assign(h.children, level)
+
+    def level(self, p: Provision, parent: Provision | None = None) -> int:
+        return min(self.levels.get(id(p), 1), 6)
+
+
+def _md(p: Provision, levels: _Levels, out: list[str], col: int = 0, text_col: int = 0,
+        parent: Provision | None = None) -> None:
     """``col``: column of a numbered item's marker; ``text_col``: column of unnumbered text,
     which must reach the enclosing item's text column to stay inside it when read back."""
     if p.kind == "frontmatter":
@@ -43,10 +77,9 @@ def _md(p: Provision, depth: int, out: list[str], col: int = 0, text_col: int = 
         title = " ".join(x for x in (p.marker or _synthetic(p), escape_inline(p.heading)) if x)
         if title.endswith("#"):
             title = title[:-1] + "\\#"
-        out.append("#" * min(depth, 6) + " " + title)
+        out.append("#" * levels.level(p, parent) + " " + title)
         out.extend(defuse(x) for x in paras)
-        for c in p.children:
-            _md(c, depth + 1 if c.kind in STRUCTURAL else depth, out)
+        _md_children(p.children, levels, out, 0, 0, p)
         return
     if p.num or p.marker:
         m = p.marker if p.marker and match_marker(p.marker + " x") else f"({p.num})"
@@ -54,12 +87,35 @@ def _md(p: Provision, depth: int, out: list[str], col: int = 0, text_col: int = 
         first = escape_inline(paras.pop(0)) if paras else ""
         out.append(" " * col + m + (" " + first if first else ""))
         out.extend(" " * inner + defuse(x) for x in paras)
-        for c in p.children:
-            _md(c, depth, out, col + 4, inner)
+        _md_children(p.children, levels, out, col + 4, inner, p)
         return
     out.extend(" " * text_col + defuse(x) for x in paras)
-    for c in p.children:
-        _md(c, depth, out, col, text_col)
+    _md_children(p.children, levels, out, col, text_col, p)
+
+
+def _md_children(children: list[Provision], levels: _Levels, out: list[str], col: int,
+                 text_col: int, parent: Provision | None) -> None:
+    """Numbered siblings of different styles ("(1)" then "1.") would read back as parent and
+    child; indenting the earlier one deeper makes the parser close it instead."""
+    cols = [col] * len(children)
+    for i in range(len(children) - 2, -1, -1):
+        a, b = _marker_of(children[i]), _marker_of(children[i + 1])
+        if a is None:
+            continue
+        if b is None:  # unnumbered text follows: it must fall outside this item's text column
+            cols[i] = col + 4 if children[i + 1].kind not in STRUCTURAL else col
+            continue
+        differs = not (a.form == b.form and set(a.classes) & set(b.classes))
+        cols[i] = cols[i + 1] + (4 if differs else 0)
+    for c, c_col in zip(children, cols):
+        _md(c, levels, out, c_col, text_col, parent)
+
+
+def _marker_of(p: Provision):
+    if p.kind in STRUCTURAL or not (p.num or p.marker):
+        return None
+    return match_marker((p.marker if p.marker and match_marker(p.marker + " x") else f"({p.num})")
+                        + " x")
 
 
 def _synthetic(p: Provision) -> str:

@@ -14,7 +14,7 @@ from drafts.parse import parse
 FORMATS = ("md", "text", "akn", "uslm", "docx")
 _EXTENSIONS = {"md": "md", "markdown": "md", "txt": "text", "text": "text", "docx": "docx",
                "akn": "xml", "xml": "xml"}
-_CONTROL = frozenset(range(0, 32)) - {9, 10, 12, 13}
+_CONTROL = frozenset(range(32)) - {9, 10, 12, 13}
 
 
 def detect(data: bytes, filename: str | None = None) -> str:

@@ -13,8 +13,17 @@ from dataclasses import dataclass, field
 
 from drafts.document import Document
 from drafts.errors import ParseError
-from drafts.patterns import (ATX_RE, BULLET_RE, RULE_RE, SETEXT_RE, Heading, Marker,
-                             match_heading, match_marker, plausible_heading_line)
+from drafts.patterns import (
+    ATX_RE,
+    BULLET_RE,
+    RULE_RE,
+    SETEXT_RE,
+    Heading,
+    Marker,
+    match_heading,
+    match_marker,
+    plausible_heading_line,
+)
 from drafts.text import clean_inline, squash
 
 FORMATS = ("md", "text")
@@ -50,8 +59,10 @@ def parse(text: str, fmt: str = "md") -> Document:
         raise ParseError("the document contains NUL characters: is it a binary file?")
     if not text.strip():
         raise ParseError("the document is empty")
-    blocks = scan(text, markdown=fmt == "md")
-    return build(blocks, markdown=fmt == "md")
+    doc = build(scan(text, markdown=fmt == "md"), markdown=fmt == "md")
+    if not doc.provisions:
+        raise ParseError("the document contains no text, only markup")
+    return doc
 
 
 def scan(text: str, *, markdown: bool) -> list[Block]:
@@ -61,9 +72,11 @@ def scan(text: str, *, markdown: bool) -> list[Block]:
     start = _front_matter(lines, blocks) if markdown else 0
     wrapped = markdown or all(len(line) <= WRAP_WIDTH for line in lines)
     cur: Block | None = None
+    prev_heading: Block | None = None  #: a heading line found by its words, just before
     for raw in lines[start:]:
         line = raw.expandtabs(4).rstrip()
         body = line.lstrip()
+        ph, prev_heading = prev_heading, None
         if not body:
             cur = None
             continue
@@ -81,6 +94,9 @@ def scan(text: str, *, markdown: bool) -> list[Block]:
                 title = _CLOSING_HASHES.sub("", line[m.end():]).strip()
                 cur = _heading(blocks, title, len(m.group(1)), markdown)
                 cur = None
+                continue
+            if ph is not None and indent < 4 and SETEXT_RE.match(line):
+                ph.level = 1 if body[0] == "=" else 2  # "Article 1" underlined
                 continue
             if cur is not None and cur.kind == "para" and indent < 4 and SETEXT_RE.match(line):
                 blocks.pop()
@@ -102,11 +118,11 @@ def scan(text: str, *, markdown: bool) -> list[Block]:
         if at_start:
             h = match_heading(clean_inline(body) if markdown and body[0] in "*_" else body)
             if h is not None and plausible_heading_line(h):
-                _heading(blocks, body, TEXT_LEVEL, markdown, h)
+                prev_heading = _heading(blocks, body, TEXT_LEVEL, markdown, h)
                 cur = None
                 continue
-        bullet = BULLET_RE.match(body)
-        if bullet is not None and (at_start or (markdown and body[0] in "-+*")):
+        bullet = BULLET_RE.match(body)  # Markdown knows only "-+*"; plain text also "•–—"
+        if bullet is not None and (body[0] in "-+*" if markdown else at_start):
             cur = Block("bullet", [body[bullet.end():]], indent,
                         content_indent=indent + bullet.end())
             blocks.append(cur)

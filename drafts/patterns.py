@@ -65,7 +65,8 @@ REF_WORDS = frozenset(("abs", "absatz", "satz", "nr", "nummer", "buchst", "buchs
 #: "a)", "aa)", "а)"; optionally in bold ("**(a)**") and after a list bullet ("- **(A)**").
 MARKER_RE = re.compile(
     r"(?P<bullet>[-+*]\s{1,4})?(?P<bold>\*\*)?"
-    r"(?:\((?P<pn>\d{1,4}[A-Za-z]{0,2}|[A-Za-z]{1,2}|[ivxlcdm]{1,7}|[IVXLCDM]{1,7}|[а-яё]{1,2})\)"
+    r"(?:\((?P<pn>\d{1,4}[A-Za-z]{0,2}(?:-\d{1,3})?|[A-Za-z]{1,2}(?:-\d{1,3})?|[ivxlcdm]{1,7}"
+    r"|[IVXLCDM]{1,7}|[а-яё]{1,2})\)"
     r"|(?P<dn>\d{1,3}(?:\.\d{1,3}){0,3}[a-z]?)(?P<dd>[.)])"
     r"|(?P<ln>[a-z]{1,2}|[а-яё]{1,2})\))"
     r"(?P=bold)?(?=\s|\Z)"
@@ -76,7 +77,7 @@ SETEXT_RE = re.compile(r" {0,3}(=+|-+)[ \t]*\Z")
 RULE_RE = re.compile(r" {0,3}(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,})\Z")
 _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
 _CYR = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
-                "a b v g d e e zh z i i k l m n o p r s t u f h ts ch sh sch - y - e yu ya".split()))
+                ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "i", "k", "l", "m", "n", "o", "p", "r", "s", "t", "u", "f", "h", "ts", "ch", "sh", "sch", "-", "y", "-", "e", "yu", "ya"]))
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,10 @@ def ordinal_value(word: str) -> int | None:
 
 def plausible_heading_line(h: Heading) -> bool:
     """Whether a line that is not a Markdown heading still reads as a heading, not as a sentence
-    that starts with a cross-reference ("§ 929 Satz 2 gilt ...", "Article 5 shall apply")."""
+    that starts with a cross-reference ("§ 929 Satz 2 gilt ...", "Article 5 shall apply") or
+    a wrapped line that starts with one ("статья 5 ...": headings are capitalised)."""
+    if h.marker[0].islower():
+        return False
     if h.marker[-1] in ".:)-–—" or not h.rest:
         return True
     if h.rest.rstrip()[-1] in ".,;:":

@@ -44,9 +44,9 @@ class _Head:
     prov: Provision
 
 
-class _Builder:
-    def __init__(self, blocks: list[Block]) -> None:
-        kinds = [b.heading.kind for b in blocks if b.kind == "heading" and b.heading]
+class Builder:
+    def __init__(self, kinds: list[str]) -> None:
+        """``kinds``: the kinds of the recognised headings, in document order."""
         self.leaf = set(ARTICLE_KINDS) - ({"section"} if "article" in kinds else set())
         self.rank: dict[str, int] = {}
         for k in kinds:
@@ -56,6 +56,20 @@ class _Builder:
         self.heads: list[_Head] = []
         self.nums: list[_Open] = []
         self.preamble: Provision | None = None
+        self.kind_level: dict[str, int] = {}  #: level of "#" headings of each kind seen so far
+
+    def _level(self, b: Block) -> int:
+        """A heading found by its words takes the level of a "#" heading of the same kind (or,
+        for a grouping kind, of the articles), so "Article 2." after "### Article 1." is a
+        sibling, not a child."""
+        kind = b.heading.kind if b.heading else "heading"
+        if b.level < TEXT_LEVEL:
+            self.kind_level.setdefault(kind, b.level)
+            return b.level
+        if kind in self.kind_level:
+            return self.kind_level[kind]
+        leaf = [lv for k, lv in self.kind_level.items() if k in self.leaf]
+        return min(leaf) if leaf and kind not in self.leaf else b.level
 
     # -- headings --------------------------------------------------------------------------
     def heading(self, b: Block) -> None:
@@ -65,16 +79,17 @@ class _Builder:
             p = Provision(h.kind, num=h.num, heading=text, marker=h.marker)
         else:
             p = Provision("heading", heading=text)
+        level = self._level(b)
         while self.heads:
             top = self.heads[-1]
-            if top.level < b.level or (top.level == b.level and self._holds(top.prov, p)):
+            if top.level < level or (top.level == level and self.holds(top.prov, p)):
                 break
             self.heads.pop()
         self._attach(self.heads[-1].prov if self.heads else None, p)
-        self.heads.append(_Head(b.level, p))
+        self.heads.append(_Head(level, p))
         self.nums = []
 
-    def _holds(self, top: Provision, new: Provision) -> bool:
+    def holds(self, top: Provision, new: Provision) -> bool:
         """Whether a heading at the same level as ``new`` is its parent rather than sibling."""
         if not top.num or top.kind in self.leaf or top.kind not in self.rank:
             return False
@@ -115,7 +130,7 @@ class _Builder:
             self.nums.pop()
         target = self.nums[-1].prov if self.nums else self._container()
         if target is None:
-            if not self.roots or self.roots[-1] is self.preamble:
+            if not any(r.kind not in ("frontmatter", "preamble") for r in self.roots[-2:]):
                 if self.preamble is None:
                     self.preamble = Provision("preamble")
                     self.roots.append(self.preamble)
@@ -147,7 +162,7 @@ def add_text(target: Provision, para: str) -> None:
 
 def build(blocks: list[Block], *, markdown: bool) -> Document:
     """Nest the blocks into a Document, assign eids and find the title."""
-    b = _Builder(blocks)
+    b = Builder([x.heading.kind for x in blocks if x.kind == "heading" and x.heading])
     front = None
     for block in blocks:
         if block.kind == "front":

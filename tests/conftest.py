@@ -20,7 +20,7 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("app", ["sqlite", "postgresql"], indirect=True)
 
 
-def test_config(url: str, tmp_path: Path, **extra) -> dict:
+def make_config(url: str, tmp_path: Path, **extra) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
@@ -54,7 +54,7 @@ def sqlite_template(tmp_path_factory) -> Path:
     """One migrated SQLite file per test session; each test gets a copy (migrating is slow)."""
     from app import create_app
     path = tmp_path_factory.mktemp("template") / "template.db"
-    _migrate(create_app(test_config(f"sqlite:///{path}", path.parent)))
+    _migrate(create_app(make_config(f"sqlite:///{path}", path.parent)))
     return path
 
 
@@ -68,7 +68,7 @@ def _pg_available() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def pg_database(worker_id, tmp_path_factory) -> str:
+def pg_database(worker_id, tmp_path_factory):
     """A migrated PostgreSQL database of this test worker's own."""
     reason = _pg_available()
     if reason:
@@ -76,15 +76,18 @@ def pg_database(worker_id, tmp_path_factory) -> str:
             pytest.fail(reason)
         pytest.skip(reason)
     import psycopg
-    name = f"muhokama_test_{worker_id}"
+    # one database per test process: parallel runs on one machine must not truncate each other's data
+    name = f"muhokama_test_{worker_id}_{os.getpid()}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     base, _, _ = PG_ADMIN_URL.rpartition("/")
     url = f"{base}/{name}".replace("postgresql://", "postgresql+psycopg://", 1)
     from app import create_app
-    _migrate(create_app(test_config(url, tmp_path_factory.mktemp("pg"))))
-    return url
+    _migrate(create_app(make_config(url, tmp_path_factory.mktemp("pg"))))
+    yield url
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _truncate_pg(app) -> None:
@@ -110,7 +113,7 @@ def app_factory(request, tmp_path, sqlite_template):
             path = tmp_path / f"test{len(made)}.db"
             shutil.copy(sqlite_template, path)
             url = f"sqlite:///{path}"
-        app = create_app(test_config(url, tmp_path, **extra))
+        app = create_app(make_config(url, tmp_path, **extra))
         if backend == "postgresql":
             _truncate_pg(app)
         made.append(app)

@@ -49,6 +49,19 @@ def test_login_and_logout(client, make_user):
     assert client.get("/account").status_code == 302
 
 
+def test_keep_me_logged_in_survives_a_closed_browser_but_not_a_logout(client, make_user):
+    """"Keep me logged in" sets a remember cookie; logging out removes it, so nobody else is logged in."""
+    make_user("amina@example.org")
+    client.post("/login", data={"email": "amina@example.org", "password": PASSWORD, "remember": "y"})
+    assert client.get_cookie("remember_token") is not None
+    client.delete_cookie("session")  # the browser was closed
+    assert client.get("/account").status_code == 200
+    client.post("/logout")
+    assert client.get_cookie("remember_token") is None
+    client.delete_cookie("session")
+    assert client.get("/account").status_code == 302
+
+
 def test_wrong_password_and_unknown_email_get_the_same_answer(client, make_user):
     """The login form does not tell a stranger which addresses have accounts."""
     make_user("amina@example.org")
@@ -135,6 +148,7 @@ def test_rate_limit_answers_429_with_a_clear_message(app_factory):
     assert codes[10] == 429
     refused = login(client, "amina@example.org", "one more")
     assert "Too many requests. Please wait a little and try again." in text(refused)
+    assert int(refused.headers["Retry-After"]) > 0
     assert client.get("/login").status_code == 200  # reading the form is not limited
 
 

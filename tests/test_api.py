@@ -29,7 +29,7 @@ def test_drafts_and_revision_clauses(app, client, make_draft):
     assert [r["number"] for r in one["revisions"]] == [1] and len(one["revisions"][0]["chain_hash"]) == 64
     rev = client.get(f"/api/v1/drafts/{slug}/revisions/1").get_json()
     assert rev["number"] == 1
-    assert set(rev["clauses"][0]) == {"key", "eid", "label", "heading", "text"}
+    assert {"key", "eid", "label", "heading", "text"} <= set(rev["clauses"][0])
     assert any("free of charge" in c["text"] for c in rev["clauses"])
     assert client.get(f"/api/v1/drafts/{slug}/revisions/9").status_code == 404
 

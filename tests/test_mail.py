@@ -166,3 +166,13 @@ def test_without_mail_server_the_link_goes_to_the_log(client, caplog):
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "MAIL_SERVER is not set" in logged
     assert "http://localhost/confirm/" in logged
+
+
+def test_internationalised_address_gets_its_email(mail_app, smtp):  # noqa: F811
+    """An address with a Cyrillic domain (.рф) is accepted and mailed over SMTPUTF8."""
+    client = mail_app.test_client()
+    assert register(client, email="Ivan@Почта.РФ", name="Иван").status_code == 200
+    received = smtp.wait_for("ivan@почта.рф")
+    assert received.subject == "Confirm your email address for Muhokama"
+    client.post(path_of(received.links()[0]))
+    assert user_row(mail_app, "ivan@почта.рф").is_confirmed

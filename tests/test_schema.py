@@ -7,10 +7,17 @@ from sqlalchemy import text
 from app.extensions import db
 
 
+def _not_search_document(obj, name, type_, reflected, compare_to) -> bool:
+    """search_document is PostgreSQL-only (tsvector + GIN, migration 0002) and has no model."""
+    table = getattr(obj, "table", None)
+    return name != "search_document" and getattr(table, "name", None) != "search_document"
+
+
 @pytest.mark.both_backends
 def test_migrations_match_the_models(app):
     with app.app_context(), db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={
+            "compare_type": True, "include_object": _not_search_document}), db.metadata)
     assert diff == [], f"models and migrations differ; run `flask db migrate`: {diff}"
 
 

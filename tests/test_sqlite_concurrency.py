@@ -5,20 +5,19 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Comment, ClauseVote
-from conftest import test_config
+from conftest import login, make_config
 
 
 def _worker(url, tmp, user_ids, slug, key, eid, n, out):
     from app import create_app
-    app = create_app(test_config(url, tmp))
+    app = create_app(make_config(url, tmp))
     statuses = []
     for uid in user_ids:
         client = app.test_client()
         with app.app_context():
             from app.models import User
-            session_id = db.session.get(User, uid).get_id()
-        with client.session_transaction() as s:
-            s["_user_id"] = session_id
+            email = db.session.get(User, uid).email
+        statuses.append(login(client, email).status_code)
         for i in range(n):
             statuses.append(client.post(f"/drafts/{slug}/comments",
                                         data={"body": f"c{uid}-{i}", "clause_key": key}).status_code)
@@ -46,7 +45,7 @@ def test_parallel_writers_never_fail(app, make_user, make_draft, tmp_path):
     for p in procs:
         p.join(timeout=30)
     statuses = [s for r in results for s in r]
-    assert set(statuses) == {302}, f"some writes failed: {sorted(set(statuses))}"
+    assert set(statuses) == {302}, f"some writes failed: {sorted(set(statuses))}"  # each a redirect to the result
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Comment)) == 60
         assert db.session.scalar(select(func.count()).select_from(ClauseVote)) == 4

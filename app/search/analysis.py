@@ -69,10 +69,11 @@ _SUFFIXES = tuple(sorted(
      "imiz", "ingiz", "lari", "miz", "ngiz", "ing", "im", "si", "i", "m", "lar"},
     key=len, reverse=True))
 _MIN_STEM = 3
+_UZ_VOWELS = set("aeiouö")
 
 
 def uz_stem(word: str) -> str:
-    """Light Uzbek stemmer for folded words: qonunlarning -> qonunlar -> qonun; moddasi -> modda -> mod.
+    """Light Uzbek stemmer for folded words: qonunlarning -> qonunlar -> qonu; moddasi -> modda -> mod.
 
     Stems need not be words: they only have to be the same for the forms of one word. A final ğ
     becomes q (soliq + i -> soliği)."""
@@ -85,7 +86,13 @@ def uz_stem(word: str) -> str:
                 break
         else:
             break
-    return word[:-1] + "q" if word.endswith("ğ") else word
+    if word.endswith("ğ"):
+        word = word[:-1] + "q"
+    # "qonuni" is qonun + i, but "moddani" is modda + ni: stripping a vowel's final n makes both
+    # readings give one stem (qonun, qonuni, qonunni -> qonu; modda, moddani -> modda).
+    if len(word) > _MIN_STEM and word[-1] == "n" and word[-2] in _UZ_VOWELS:
+        word = word[:-1]
+    return word
 
 
 _WORD = re.compile(r"\w+(?:[.'’ʻʼ-]\w+)*")
@@ -99,11 +106,9 @@ def uz_analyze(text: str) -> list[str]:
 
 # --- which language a text is in ----------------------------------------------------------------
 
-_DE_WORDS = frozenset("der die das und ist nicht mit für von zu den dem des ein eine auf sich auch "
-                      "werden wird sind oder wir ich es im bei nach".split())
-_EN_WORDS = frozenset("the and is of to in that for with are be this on not it as by or we have".split())
-_UZ_WORDS = frozenset("va uchun bilan bu ham yoki esa emas qonun modda boʻyicha bo'yicha haqida "
-                      "kerak mumkin etib hamda".split())
+_DE_WORDS = frozenset(["der", "die", "das", "und", "ist", "nicht", "mit", "für", "von", "zu", "den", "dem", "des", "ein", "eine", "auf", "sich", "auch", "werden", "wird", "sind", "oder", "wir", "ich", "es", "im", "bei", "nach"])
+_EN_WORDS = frozenset(["the", "and", "is", "of", "to", "in", "that", "for", "with", "are", "be", "this", "on", "not", "it", "as", "by", "or", "we", "have"])
+_UZ_WORDS = frozenset(["va", "uchun", "bilan", "bu", "ham", "yoki", "esa", "emas", "qonun", "modda", "boʻyicha", "bo'yicha", "haqida", "kerak", "mumkin", "etib", "hamda"])
 _RU_ONLY = set("ыщэъЫЩЭЪ")
 
 
@@ -134,13 +139,7 @@ def detect_language(text: str, hint: str | None = None) -> str:
 # --- the query language ---------------------------------------------------------------------
 
 # Words that make a question read naturally but say nothing about what is sought.
-QUESTION_WORDS = frozenset("""
-what which who whom whose where when why how does do did say says said about tell me there any
-comment comments commented new
-что кто как где когда почему какой какие какая о об про ли говорит говорится сказано
-nima kim qanday qayerda qachon nega haqida
-was wer wie wo wann warum welche welcher über sagt
-""".split())
+QUESTION_WORDS = frozenset(["what", "which", "who", "whom", "whose", "where", "when", "why", "how", "does", "do", "did", "say", "says", "said", "about", "tell", "me", "there", "any", "comment", "comments", "commented", "new", "что", "кто", "как", "где", "когда", "почему", "какой", "какие", "какая", "о", "об", "про", "ли", "говорит", "говорится", "сказано", "nima", "kim", "qanday", "qayerda", "qachon", "nega", "haqida", "was", "wer", "wie", "wo", "wann", "warum", "welche", "welcher", "über", "sagt"])
 _OPERATORS = frozenset({"and", "or", "not", "&&", "||", "+", "-", "*", "|", "&", "!"})
 _TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
 _EDGE = ".,;:!?()[]{}<>«»„“”\"‘’'`´"
@@ -252,7 +251,7 @@ def make_snippet(text: str, matches: Callable[[str], bool], width: int = 32) -> 
     end = min(len(words), start + width)
     hit_set = set(hits)
     out: list[str] = ["…" if start else ""]
-    pos = words[start].start()
+    pos = words[start].start() if start else 0
     for i in range(start, end):
         w = words[i]
         out.append(text[pos:w.start()])

@@ -30,7 +30,8 @@ class SearchDoc:
     date: datetime
     title: str = ""
     body: str = ""
-    #: words that place the document (the clause label, the draft title): found, but weighed little
+    #: words that place the document, e.g. "Article 12" for a comment on it, so "comments on article
+    #: 12" finds them (not the draft title: every comment would then match the draft's words)
     context: str = ""
     #: revision number, for clauses (the current revision is decided at query time)
     revision: int = 0
@@ -104,11 +105,15 @@ def _clause_rows(where):
                               .join(Draft, Draft.id == Revision.draft_id).where(where))
 
 
+def _title(label: str, heading: str) -> str:
+    return label if not heading or heading in label else f"{label} {heading}" if label else heading
+
+
 def _load_clauses(ids: list[int]) -> list[SearchDoc]:
     return [SearchDoc("clause", r.id, r.draft_id, detect_language(r.text or r.heading, r.language), r.created_at,
-                      title=" ".join(filter(None, (r.label, r.heading))), body=r.text, context=r.dt,
-                      revision=r.number)
-            for r in _clause_rows(Clause.id.in_(ids))]
+                      title=_title(r.label, r.heading), body=r.text, revision=r.number)
+            for r in _clause_rows(Clause.id.in_(ids))
+            if (r.text or "").strip() or r.heading.strip() != r.dt.strip()]  # the title line is the draft's
 
 
 def _show_clauses(ids: list[int]) -> dict[int, Shown]:
@@ -117,7 +122,7 @@ def _show_clauses(ids: list[int]) -> dict[int, Shown]:
         current = r.number == r.current_revision_number
         url = (url_for("reading.clause", slug=r.slug, eid=r.eid) if current
                else url_for("reading.clause", slug=r.slug, eid=r.eid, number=r.number))
-        title = " ".join(filter(None, (r.label, r.heading)))
+        title = _title(r.label, r.heading)
         shown[r.id] = Shown("clause", r.id, r.slug, r.dt, title, r.text or r.heading, url, r.language,
                             r.created_at, clause_eid=r.eid, revision=r.number)
     return shown
@@ -145,7 +150,7 @@ def _comment_rows(where):
 def _load_comments(ids: list[int]) -> list[SearchDoc]:
     """Visible comments only: a hidden comment's id comes back missing, which deletes it."""
     return [SearchDoc("comment", r.id, r.draft_id, detect_language(r.body, r.language), r.created_at,
-                      body=r.body, context=" ".join(filter(None, (r.label, r.dt))))
+                      body=r.body, context=r.label or "")
             for r in _comment_rows(and_(Comment.id.in_(ids), Comment.status == "visible"))]
 
 
@@ -153,7 +158,7 @@ def _show_comments(ids: list[int]) -> dict[int, Shown]:
     shown = {}
     for r in _comment_rows(and_(Comment.id.in_(ids), Comment.status == "visible", Draft.published.is_(True))):
         url = url_for("reading.comment", slug=r.slug, comment_id=r.id, _anchor=f"c{r.id}")
-        title = r.label or r.dt
+        title = r.label or ""
         shown[r.id] = Shown("comment", r.id, r.slug, r.dt, title, r.body, url, r.language, r.created_at,
                             clause_eid=r.eid, comment_id=r.id, revision=r.number, author=r.display_name)
     return shown

@@ -11,7 +11,7 @@ import logging
 from collections import defaultdict
 from datetime import datetime
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from sqlalchemy import delete, event, func, inspect, select
 
 from app.extensions import db
@@ -40,18 +40,12 @@ def oldest_pending() -> datetime | None:
     return db.session.scalar(select(func.min(SearchOutbox.created_at)))
 
 
-def pending_keys(limit: int = 2000) -> tuple[set[str], set[int]]:
-    """Documents whose database state is newer than the index (keys) and drafts with pending
-    changes. Searches leave these out until they are applied, so a hidden comment is gone at once."""
-    keys: set[str] = set()
-    drafts: set[int] = set()
-    for kind, object_id in db.session.execute(select(SearchOutbox.kind, SearchOutbox.object_id)
-                                              .order_by(SearchOutbox.id).limit(limit)):
-        if kind == "draft":
-            drafts.add(object_id)
-        elif kind in documents.KINDS:
-            keys.add(f"{kind}:{object_id}")
-    return keys, drafts
+def pending_keys(limit: int = 5000) -> set[str]:
+    """Documents whose database state is newer than the index. Searches leave them out until they
+    are applied, so a comment hidden a moment ago is gone from results and counts at once."""
+    rows = db.session.execute(select(SearchOutbox.kind, SearchOutbox.object_id)
+                              .order_by(SearchOutbox.id).limit(limit))
+    return {f"{kind}:{object_id}" for kind, object_id in rows if kind in documents.KINDS}
 
 
 def process(backend, *, blocking: bool, limit: int = 1000) -> int | None:
@@ -100,17 +94,16 @@ def try_process_now() -> None:
     from app.search import get_backend
     try:
         process(get_backend(), blocking=False)
-    except Exception:  # noqa: BLE001 - the change is committed; the outbox keeps it for later
+    except Exception:
         db.session.rollback()
         log.exception("search outbox processing failed; rows stay queued")
 
 
-def init_app(app) -> None:
-    @app.after_request
-    def _apply(response):
-        if g.pop("search_outbox_dirty", False) and app.config.get("SEARCH_PROCESS_ON_REQUEST", True):
-            try_process_now()
-        return response
+def after_request(response):
+    """Registered by the search blueprint: runs after the view committed its transaction."""
+    if g.pop("search_outbox_dirty", False) and current_app.config.get("SEARCH_PROCESS_ON_REQUEST", True):
+        try_process_now()
+    return response
 
 
 @event.listens_for(db.session, "before_flush")

@@ -22,6 +22,7 @@ from drafts.text import squash
 from drafts.tree import add_text, assign_eids
 
 MAX_XML_BYTES = 50_000_000
+_APART = frozenset({"num", "heading", "prefix", "br", "eol", "subheading"})
 AKN_NS = ("http://docs.oasis-open.org/legaldocml/ns/akn/3.0", "http://www.akomantoso.org/2.0")
 USLM_NS = "http://schemas.gpo.gov/xml/uslm"
 DC_NS = "https://code.dccouncil.us/schemas/dc-library"
@@ -119,16 +120,23 @@ def read_xml(data: bytes, expect: str | None = None) -> Document:
 
 def source_text(root: etree._Element, dialect: str) -> str:
     """All text of the document that the reader keeps (for the "nothing is lost" check)."""
-    skip = DIALECTS[dialect].skip
-    return " ".join(_texts(root, skip))
+    return "".join(_texts(root, DIALECTS[dialect]))
 
 
-def _texts(el: etree._Element, skip: frozenset[str]):
+def _texts(el: etree._Element, d: Dialect):
+    """The text of ``el`` in order; a space between structural pieces (num, heading, blocks,
+    provisions), none around inline markup (``in <cite>§ 2-504</cite>,`` stays "§ 2-504,")."""
     if el.text:
         yield el.text
     for ch in el:
-        if _local(ch.tag) not in skip:
-            yield from _texts(ch, skip)
+        name = _local(ch.tag)
+        if name not in d.skip:
+            apart = name in d.hierarchy or name in d.blocks or name in d.special or name in _APART
+            if apart:
+                yield " "
+            yield from _texts(ch, d)
+            if apart:
+                yield " "
         if ch.tail:
             yield ch.tail
 
@@ -173,12 +181,13 @@ def _walk(el: etree._Element, p: Provision, buf: list[str], d: Dialect,
         name = _local(ch.tag)
         if name in d.skip:
             pass
-        elif name == "num" and not (p.num or p.text or p.children):
+        elif name == "num" and not (p.num or p.text or p.children or "".join(buf).strip()):
             _flush(p, buf)
             _set_num(p, ch, d)
-        elif name in ("heading", "prefix") and not (p.heading or p.text or p.children):
+        elif name in ("heading", "prefix") and not (p.heading or p.text or p.children
+                                                     or "".join(buf).strip()):
             _flush(p, buf)
-            value = squash(" ".join(_texts(ch, d.skip)))
+            value = squash("".join(_texts(ch, d)))
             if name == "prefix":
                 p.marker = value
             else:
@@ -189,30 +198,30 @@ def _walk(el: etree._Element, p: Provision, buf: list[str], d: Dialect,
             _walk(ch, child, [], d, marked)
             _finish(child, d)
             p.children.append(child)
-        elif ch in marked:
-            if name in d.blocks:
+        elif ch in marked or (name in d.blocks and any(_local(g.tag) in d.blocks for g in ch)):
+            if name in d.blocks:  # a block of blocks (<content><p/><p/></content>): walk in
                 _flush(p, buf)
             _walk(ch, p, buf, d, marked)
         elif name in d.blocks:
             _flush(p, buf)
-            buf.extend(_texts(ch, d.skip))
+            buf.extend(_texts(ch, d))
             _flush(p, buf)
         else:
-            buf.extend(_texts(ch, d.skip))
+            buf.extend(_texts(ch, d))
         if ch.tail:
             buf.append(ch.tail)
     _flush(p, buf)
 
 
 def _flush(p: Provision, buf: list[str]) -> None:
-    text = squash(" ".join(buf))
+    text = squash("".join(buf))
     buf.clear()
     if text:
         add_text(p, text)
 
 
 def _set_num(p: Provision, el: etree._Element, d: Dialect) -> None:
-    printed = squash(" ".join(_texts(el, d.skip)))
+    printed = squash("".join(_texts(el, d)))
     value = el.get("value") or ""
     if d.name == "dc" and p.marker and p.kind != "section":  # <prefix>Chapter</prefix><num>5</num>
         p.marker, p.num = f"{p.marker} {printed}", value or printed

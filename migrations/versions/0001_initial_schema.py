@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 02:03:53.318375
+Create Date: 2026-11-27 02:09:48.136926
 
 """
 from alembic import op
@@ -25,6 +25,14 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_agency')),
     sa.UniqueConstraint('name', name=op.f('uq_agency_name')),
     sa.UniqueConstraint('slug', name=op.f('uq_agency_slug'))
+    )
+    op.create_table('search_outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('object_id', sa.Integer(), nullable=False),
+    sa.Column('op', sa.String(length=8), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_search_outbox'))
     )
     op.create_table('draft',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -368,5 +376,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_draft_agency_id'))
 
     op.drop_table('draft')
+    op.drop_table('search_outbox')
     op.drop_table('agency')
     # ### end Alembic commands ###

@@ -1,0 +1,68 @@
+"""``flask search rebuild|status|process``: the index is derived data, so it can always be remade."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import delete, func, select
+
+from app.extensions import db
+from app.models import Clause, Comment, Draft, Revision, SearchOutbox
+from app.search import get_backend, outbox
+from app.search.documents import KINDS
+
+
+def _all_docs():
+    for kind in KINDS.values():
+        for ids in kind.batches():
+            yield from kind.load(ids)
+            db.session.expunge_all()  # a rebuild reads every row once; don't keep them all
+
+
+@click.command("rebuild")
+@with_appcontext
+def rebuild():
+    """Rebuild the search index from the database."""
+    start = datetime.now(UTC)
+    last = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
+    n = get_backend().rebuild(_all_docs())
+    # Rows queued before the rebuild began are in it now; later ones stay for `process`.
+    db.session.execute(delete(SearchOutbox).where(SearchOutbox.id <= last))
+    db.session.commit()
+    seconds = (datetime.now(UTC) - start).total_seconds()
+    click.echo(f"Indexed {n} documents with {get_backend().name} in {seconds:.1f} s.")
+
+
+@click.command("process")
+@with_appcontext
+def process():
+    """Apply every queued change to the index, waiting for other writers if needed."""
+    n = outbox.drain(get_backend(), blocking=True)
+    click.echo(f"Applied {n} queued change{'s' if n != 1 else ''} to the search index.")
+
+
+@click.command("status")
+@with_appcontext
+def status():
+    """Show the engine, documents in the index and in the database, and the outbox lag."""
+    backend = get_backend()
+    stats = backend.stats()
+    current = (select(func.count()).select_from(Clause).join(Revision, Revision.id == Clause.revision_id)
+               .join(Draft, Draft.id == Revision.draft_id)
+               .where(Revision.number == Draft.current_revision_number))
+    in_db = {"draft": db.session.scalar(select(func.count()).select_from(Draft)),
+             "clause": db.session.scalar(select(func.count()).select_from(Clause)),
+             "comment": db.session.scalar(select(func.count()).select_from(Comment)
+                                          .where(Comment.status == "visible"))}
+    click.echo(f"engine: {backend.name}")
+    for kind in KINDS:
+        click.echo(f"{kind}s: {stats.get(kind, 0)} in the index, {in_db.get(kind, 0)} in the database")
+    click.echo(f"clauses of current revisions: {db.session.scalar(current)}")
+    pending = outbox.pending_count()
+    oldest = outbox.oldest_pending()
+    lag = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+    click.echo(f"outbox: {pending} pending, lag {lag:.1f} s")
+
+
+COMMANDS = (rebuild, process, status)

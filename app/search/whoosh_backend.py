@@ -1,0 +1,324 @@
+"""The Whoosh engine (whoosh3): files in SEARCH_INDEX_DIR, one process writes at a time.
+
+The only module that imports whoosh. Each document's text goes into the fields of its language,
+analysed there (Snowball stemming for en/ru/de, the light stemmer of analysis.py for Uzbek, after
+folding Cyrillic Uzbek to Latin). A query word is analysed by every language's analyser and may
+match in any of them. Searchers are reused and refreshed; writers wait for the lock only when asked
+to (``flask search process``), so a web request never waits for another worker.
+"""
+from __future__ import annotations
+
+import fcntl
+import logging
+import re
+import threading
+from collections import Counter
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import query as Q
+from whoosh import sorting
+from whoosh.analysis import (
+    Filter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.fields import DATETIME, ID, TEXT, Schema
+from whoosh.writing import CLEAR
+
+from app.search import Backend, EngineQuery, EngineResult
+from app.search.analysis import LANGUAGES, make_snippet, uz_fold, uz_stem
+from app.search.documents import SearchDoc, Shown
+
+log = logging.getLogger(__name__)
+_WORDS = re.compile(r"\w+")
+LOCK_TIMEOUT = 30.0  # seconds a blocking writer (CLI, rebuild) waits for another process
+
+
+class UzbekStemFilter(Filter):
+    """Apply analysis.uz_stem to folded (Latin, lower-case) Uzbek tokens."""
+
+    def __call__(self, tokens):
+        for t in tokens:
+            t.text = uz_stem(t.text)
+            yield t
+
+
+def _analyzer(lang: str):
+    """LanguageAnalyzer's chain, but stop words keep their positions, so "tax income" is not a
+    phrase in "tax on the income" (as in PostgreSQL)."""
+    if lang == "uz":
+        return RegexTokenizer() | LowercaseFilter() | UzbekStemFilter()
+    return RegexTokenizer() | LowercaseFilter() | StopFilter(lang=lang, renumber=False) | StemFilter(lang=lang)
+
+
+ANALYZERS = {lang: _analyzer(lang) for lang in LANGUAGES}
+
+
+def _schema() -> Schema:
+    fields = {
+        "key": ID(unique=True, stored=True),
+        "kind": ID(stored=True, sortable=True),
+        "draft": ID(stored=True, sortable=True),
+        "rev": ID(),  # "draft:number" for clauses, "-" for everything else
+        "lang": ID(sortable=True),
+        "date": DATETIME(sortable=True),
+    }
+    for lang in LANGUAGES:
+        fields[f"x_{lang}"] = TEXT(analyzer=ANALYZERS[lang])  # title, body and context
+        fields[f"t_{lang}"] = TEXT(analyzer=ANALYZERS[lang], field_boost=2.0)  # the title again
+    return Schema(**fields)
+
+
+def _fold(lang: str, text: str) -> str:
+    return uz_fold(text) if lang == "uz" else text
+
+
+def _tokens(lang: str, text: str) -> list[str]:
+    return [t.text for t in ANALYZERS[lang](_fold(lang, text))]
+
+
+def _require(main: Q.Query, condition: Q.Query) -> Q.Query:
+    """Documents matching both, scored by ``main`` only. (Q.Require trips an assertion in
+    whoosh3's block-quality skipping, so the condition is an And member that scores zero.)"""
+    return Q.And([main, Q.ConstantScoreQuery(condition, 0.0)])
+
+
+def _utc_naive(value: datetime) -> datetime:
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+class WhooshBatch:
+    def __init__(self, writer):
+        self.writer = writer
+        self.changed = False
+
+    def claim(self, kind: str, object_id: int) -> bool:
+        return True  # the writer lock already makes this process the only one writing
+
+    def upsert(self, docs: list[SearchDoc]) -> None:
+        for doc in docs:
+            self.writer.update_document(**_fields(doc))
+            self.changed = True
+
+    def delete(self, keys: list[str]) -> None:
+        for key in keys:
+            self.writer.delete_by_term("key", key)
+            self.changed = True
+
+
+def _fields(doc: SearchDoc) -> dict:
+    lang = doc.lang if doc.lang in LANGUAGES else "en"
+    title = _fold(lang, doc.title)
+    return {"key": doc.key, "kind": doc.kind, "draft": str(doc.draft_id),
+            "rev": f"{doc.draft_id}:{doc.revision}" if doc.kind == "clause" else "-",
+            "lang": lang, "date": _utc_naive(doc.date),
+            f"x_{lang}": " ".join((title, _fold(lang, doc.body), _fold(lang, doc.context))),
+            f"t_{lang}": title}
+
+
+class WhooshBackend(Backend):
+    name = "whoosh"
+
+    def __init__(self, directory: str):
+        self.dir = Path(directory)
+        self._ix = None
+        self._local = threading.local()
+        self._old_revs: tuple[object, frozenset] | None = None
+
+    # --- the index files ---
+
+    def _index(self):
+        if self._ix is None:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            with open(self.dir / ".create.lock", "w") as fh:  # two workers starting at once create it once
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                if not whoosh_index.exists_in(str(self.dir)):
+                    whoosh_index.create_in(str(self.dir), _schema())
+                fcntl.flock(fh, fcntl.LOCK_UN)
+            self._ix = whoosh_index.open_dir(str(self.dir))
+        return self._ix
+
+    @contextmanager
+    def writing(self, *, blocking: bool):
+        try:
+            writer = self._index().writer(timeout=LOCK_TIMEOUT if blocking else 0.0, delay=0.05)
+        except whoosh_index.LockError:
+            if blocking:
+                raise
+            yield None
+            return
+        batch = WhooshBatch(writer)
+        try:
+            yield batch
+        except BaseException:
+            writer.cancel()
+            raise
+        if batch.changed:
+            writer.commit()
+        else:
+            writer.cancel()
+
+    def rebuild(self, docs) -> int:
+        writer = self._index().writer(timeout=LOCK_TIMEOUT, delay=0.05, limitmb=256)
+        n = 0
+        try:
+            for doc in docs:
+                writer.add_document(**_fields(doc))
+                n += 1
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=CLEAR)  # one commit swaps the old index for the new one
+        return n
+
+    def _searcher(self):
+        """This thread's searcher, reopened when the index changed. (Not ``refresh()``: it reuses
+        segment readers by segment id and so keeps showing documents deleted since.)"""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None and not searcher.up_to_date():
+            searcher.close()
+            searcher = None
+        if searcher is None:
+            searcher = self._local.searcher = self._index().searcher()
+        return searcher
+
+    def close(self) -> None:
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+            self._local.searcher = None
+
+    def stats(self) -> dict[str, int]:
+        searcher = self._searcher()
+        counts = {kind: searcher.doc_frequency("kind", kind) for kind in ("draft", "clause", "comment")}
+        counts["total"] = searcher.doc_count()
+        return counts
+
+    # --- searching ---
+
+    def _clause_parts(self, clause) -> tuple[list[Q.Query], list[str]]:
+        """Queries for the clause in every language's fields, and the languages where it is only
+        stop words (English "the")."""
+        parts, stop_langs = [], []
+        for lang in LANGUAGES:
+            names = (f"x_{lang}", f"t_{lang}")
+            if clause.kind == "prefix":  # "self-empl*": the words before the last are whole words
+                *whole, last = _WORDS.findall(_fold(lang, clause.text).lower()) or [""]
+                words = [w for word in whole for w in _tokens(lang, word)]
+                parts += [Q.And([Q.Term(name, w) for w in words] + [Q.Prefix(name, last)]) if words
+                          else Q.Prefix(name, last) for name in names]
+                continue
+            words = _tokens(lang, clause.text)
+            if not words:
+                stop_langs.append(lang)
+            elif len(words) == 1:
+                parts += [Q.Term(name, words[0]) for name in names]
+            else:
+                parts += [Q.Phrase(name, words) for name in names]
+        return parts, stop_langs
+
+    def _query(self, eq: EngineQuery) -> tuple[Q.Query | None, list[str]]:
+        dropped, clauses = [], []
+        for clause in eq.parsed.must:
+            parts, stops = self._clause_parts(clause)
+            (clauses.append((parts, stops)) if parts else dropped.append(clause.text))
+        if not clauses:
+            return None, dropped
+        # A stop word lets every document of its language pass, unless the query has nothing else
+        # to look for in that language (then "the" alone finds nothing, as in PostgreSQL).
+        content = set(LANGUAGES) - set.intersection(*(set(stops) for _, stops in clauses))
+        must = [Q.Or(parts + [Q.ConstantScoreQuery(Q.Term("lang", lang), 0.0) for lang in stops if lang in content])
+                for parts, stops in clauses]
+        main = Q.Or(must, scale=0.9) if eq.any_terms else Q.And(must)
+        nots = [Q.Or(parts) for parts, _ in map(self._clause_parts, eq.parsed.must_not) if parts]
+        if nots:
+            main = Q.AndNot(main, Q.Or(nots))
+        required = []
+        if eq.lang:
+            required.append(Q.Term("lang", eq.lang))
+        if eq.date_from or eq.date_to:
+            required.append(Q.DateRange("date", eq.date_from and _utc_naive(eq.date_from),
+                                        eq.date_to and _utc_naive(eq.date_to)))
+        if eq.only_drafts is not None:
+            required.append(Q.Or([Q.Term("draft", str(d)) for d in eq.only_drafts]) if eq.only_drafts
+                            else Q.NullQuery)
+        for r in required:
+            main = _require(main, r)
+        return main, dropped
+
+    def _old_revision_docs(self, searcher, current: dict[int, int]) -> frozenset:
+        """Clauses of revisions that are no longer current, cached per index generation."""
+        marker = (searcher.reader().generation if hasattr(searcher.reader(), "generation") else id(searcher),
+                  hash(frozenset(current.items())))
+        if self._old_revs and self._old_revs[0] == marker:
+            return self._old_revs[1]
+        docs: set[int] = set()
+        for raw in searcher.lexicon("rev"):
+            term = raw.decode() if isinstance(raw, bytes) else raw
+            if term == "-":
+                continue
+            draft, _, number = term.partition(":")
+            if current.get(int(draft)) != int(number):
+                docs.update(searcher.docs_for_query(Q.Term("rev", term)))
+        result = frozenset(docs)
+        self._old_revs = (marker, result)
+        return result
+
+    def _mask(self, searcher, eq: EngineQuery) -> set[int]:
+        mask: set[int] = set()
+        if not eq.all_revisions:
+            mask |= self._old_revision_docs(searcher, eq.current_revisions)
+        terms = [Q.Term("draft", str(d)) for d in eq.hidden_drafts]
+        terms += [Q.Term("key", k) for k in eq.exclude_keys]
+        if terms:
+            mask.update(searcher.docs_for_query(Q.Or(terms)))
+        return mask
+
+    def search(self, eq: EngineQuery) -> EngineResult:
+        result = EngineResult()
+        main, result.dropped = self._query(eq)
+        if main is None:
+            return result
+        searcher = self._searcher()
+        mask = self._mask(searcher, eq)
+        if eq.facets:
+            facets = {"kind": sorting.FieldFacet("kind"), "lang": sorting.FieldFacet("lang"),
+                      "draft": sorting.FieldFacet("draft")}
+            counted = searcher.search(main, limit=1, mask=mask, groupedby=facets, maptype=sorting.Count,
+                                      scored=False)
+            for name in facets:
+                result.counts[name] = Counter({k: v for k, v in counted.groups(name).items() if k is not None})
+        for kind in eq.kinds:
+            q = _require(main, Q.Term("kind", kind))
+            if eq.sort == "date":
+                hits = searcher.search(q, limit=eq.offset + eq.limit, mask=mask, sortedby="date", reverse=True)
+            else:
+                hits = searcher.search(q, limit=eq.offset + eq.limit, mask=mask)
+            result.hits[kind] = [int(hit["key"].partition(":")[2]) for hit in hits[eq.offset:]]
+            if not eq.facets:
+                result.counts.setdefault("kind", Counter())[kind] = len(hits)
+        return result
+
+    def snippet(self, parsed, shown: Shown) -> str:
+        wanted: dict[str, set[str]] = {}
+        prefixes: list[str] = []
+        for clause in parsed.must:
+            if clause.kind == "prefix":
+                prefixes.append(clause.text.lower())
+                continue
+            for lang in LANGUAGES:
+                wanted.setdefault(lang, set()).update(_tokens(lang, clause.text))
+        langs = [lang for lang in LANGUAGES if wanted.get(lang)]
+
+        def matches(word: str) -> bool:
+            low = word.lower()
+            if any(low.startswith(p) or uz_fold(low).startswith(uz_fold(p)) for p in prefixes):
+                return True
+            return any(set(_tokens(lang, word)) & wanted[lang] for lang in langs)
+
+        return make_snippet(shown.text, matches)

@@ -1,0 +1,258 @@
+"""Proposals, staff decisions, the register, merging into a new revision, and what people are told."""
+import csv
+import io
+
+import pytest
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import (Attribution, Comment, Disposition, Draft, Notification, Proposal, ProposalVote,
+                        Revision)
+
+LAW = """# Law on Public Libraries
+
+## Article 1. Purpose
+
+This Law sets the rules for public libraries in every district.
+
+## Article 2. Opening hours
+
+Every public library opens at least thirty hours a week, including Saturday mornings.
+
+## Article 3. Free access
+
+Everyone may read in a public library free of charge.
+"""
+
+
+@pytest.fixture
+def world(app, make_draft, make_user, login_as):
+    slug = make_draft(text=LAW, agency="Ministry of Culture")
+    citizen = login_as(app.test_client(), make_user("citizen@example.org", name="Nodira"))
+    other = login_as(app.test_client(), make_user("other@example.org", name="Bekzod"))
+    staff = login_as(app.test_client(), make_user("staff@example.org", role="staff", agency="Ministry of Culture"))
+    with app.app_context():
+        from app import services
+        draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+        eids = {c.text.split()[0]: (c.key, c.eid) for c in services.revision_clauses(services.current_revision(draft))
+                if c.text}
+    return {"slug": slug, "citizen": citizen, "other": other, "staff": staff,
+            "hours": eids["Every"], "access": eids["Everyone"], "purpose": eids["This"]}
+
+
+def propose(client, slug, eid, text, rationale="Because.", action="replace"):
+    return client.post(f"/drafts/{slug}/clauses/{eid}/propose",
+                       data={"action": action, "proposed_text": text, "rationale": rationale, "send": "1"})
+
+
+def last_proposal_id(app):
+    with app.app_context():
+        return db.session.scalar(select(func.max(Proposal.id)))
+
+
+def test_preview_shows_a_word_level_change_before_sending(app, world):
+    slug, (key, eid) = world["slug"], world["hours"]
+    r = world["citizen"].post(f"/drafts/{slug}/clauses/{eid}/propose", data={
+        "action": "replace", "rationale": "Workers need evenings.",
+        "proposed_text": "Every public library opens at least forty hours a week, including Saturday mornings."})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "<del>thirty</del>" in html and "<ins>forty</ins>" in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Proposal)) == 0
+
+
+def test_propose_vote_decide_and_register(app, world):
+    slug, (key, eid) = world["slug"], world["hours"]
+    r = propose(world["citizen"], slug, eid, "Every public library opens at least forty hours a week, "
+                "including Saturday mornings.", "Workers need evenings.")
+    assert r.status_code == 302
+    pid = last_proposal_id(app)
+    for client, value in [(world["other"], "1"), (world["other"], "-1"), (world["citizen"], "1")]:
+        assert client.post(f"/drafts/{slug}/proposals/{pid}/vote", data={"value": value}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ProposalVote)) == 2
+    page = world["other"].get(f"/drafts/{slug}/proposals/{pid}").get_data(as_text=True)
+    assert "1 for" in page and "1 against" in page and "<ins>forty</ins>" in page
+    # a citizen cannot decide; staff can, with a public reason
+    assert world["citizen"].post(f"/staff/proposals/{pid}/decide",
+                                 data={"outcome": "accepted", "reason": "Mine!"}).status_code == 403
+    assert world["staff"].post(f"/staff/proposals/{pid}/decide", data={"outcome": "accepted", "reason": ""}).status_code == 400
+    r = world["staff"].post(f"/staff/proposals/{pid}/decide",
+                            data={"outcome": "accepted", "reason": "Longer hours help workers."})
+    assert r.status_code == 302
+    page = world["other"].get(f"/drafts/{slug}/proposals/{pid}").get_data(as_text=True)
+    assert "accepted" in page and "Longer hours help workers." in page
+    register = world["other"].get(f"/drafts/{slug}/dispositions").get_data(as_text=True)
+    assert "Longer hours help workers." in register
+    api = world["other"].get(f"/api/v1/drafts/{slug}/proposals").get_json()["items"][0]
+    assert api["status"] == "accepted" and api["votes"] == {"for": 1, "against": 1}
+    with app.app_context():
+        assert db.session.scalar(select(Notification.message).where(Notification.kind == "proposal.decided"))
+
+
+def test_register_csv_escapes_formulas(app, world):
+    slug, (key, _) = world["slug"], world["access"]
+    world["citizen"].post(f"/drafts/{slug}/comments", data={"body": "=HYPERLINK(\"http://evil\")", "clause_key": key})
+    with app.app_context():
+        cid = db.session.scalar(select(Comment.id))
+    assert world["staff"].post(f"/staff/comments/{cid}/dispose",
+                               data={"outcome": "noted", "reason": "+1 we read it"}).status_code == 302
+    r = world["other"].get(f"/drafts/{slug}/dispositions.csv")
+    assert r.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(r.get_data(as_text=True))))
+    assert rows[1][5] == "'=HYPERLINK(\"http://evil\")" and rows[1][7] == "'+1 we read it"
+    assert rows[1][6] == "noted"
+
+
+def test_official_answer_is_shown_as_such_even_after_closing(app, world):
+    slug, (key, eid) = world["slug"], world["access"]
+    world["citizen"].post(f"/drafts/{slug}/comments", data={"body": "Question?", "clause_key": key})
+    with app.app_context():
+        cid = db.session.scalar(select(Comment.id))
+        db.session.scalar(select(Draft)).closes_at = db.session.scalar(select(Draft)).opens_at
+        db.session.commit()
+    assert world["citizen"].post(f"/staff/comments/{cid}/answer", data={"body": "No."}).status_code == 403
+    r = world["staff"].post(f"/staff/comments/{cid}/answer", data={"body": "Yes, from **2027**."})
+    assert r.status_code == 302
+    page = world["other"].get(f"/drafts/{slug}/clauses/{eid}").get_data(as_text=True)
+    assert "Official answer" in page and "<strong>2027</strong>" in page
+
+
+def accept(world, pid, outcome="accepted"):
+    return world["staff"].post(f"/staff/proposals/{pid}/decide", data={"outcome": outcome, "reason": "Good."})
+
+
+def test_merge_without_conflict_publishes_revision_with_provenance(app, world):
+    slug, (key, eid) = world["slug"], world["hours"]
+    propose(world["citizen"], slug, eid, "Every public library opens at least forty hours a week, "
+            "including Saturday mornings.")
+    pid = last_proposal_id(app)
+    accept(world, pid)
+    world["other"].post(f"/drafts/{slug}/comments", data={"body": "Hours matter", "clause_key": key})
+    plan = world["staff"].post(f"/staff/drafts/{slug}/merge", data={"proposal": str(pid), "step": "plan"})
+    assert "forty hours" in plan.get_data(as_text=True) and "Conflict" not in plan.get_data(as_text=True)
+    r = world["staff"].post(f"/staff/drafts/{slug}/merge", data={
+        "proposal": str(pid), "step": "publish", "note": "Longer opening hours.",
+        f"text::{key}": "Every public library opens at least forty hours a week, including Saturday mornings."})
+    assert r.status_code == 302
+    with app.app_context():
+        draft = db.session.scalar(select(Draft))
+        assert draft.current_revision_number == 2
+        proposal = db.session.get(Proposal, pid)
+        assert proposal.merged_revision_id is not None
+        attribution = db.session.scalar(select(Attribution))
+        assert attribution.proposal_id == pid and attribution.clause_key == key and not attribution.partly
+        kinds = set(db.session.scalars(select(Notification.kind)))
+        assert {"proposal.merged", "comment.clause_changed"} <= kinds
+    assert "forty hours" in world["other"].get(f"/drafts/{slug}").get_data(as_text=True)
+    # the comment made on revision 1 follows its clause and says what happened
+    page = world["other"].get(f"/drafts/{slug}/clauses/{eid}").get_data(as_text=True)
+    assert "Hours matter" in page and "changed as proposed" in page
+    # a merged proposal cannot be decided or merged again
+    assert accept(world, pid).status_code == 409
+    assert world["staff"].post(f"/staff/drafts/{slug}/merge", data={"proposal": str(pid), "step": "plan"}).status_code == 409
+
+
+def test_conflict_is_shown_and_nothing_is_merged_silently(app, world):
+    slug, (key, eid) = world["slug"], world["hours"]
+    propose(world["citizen"], slug, eid, "Every public library opens at least forty hours a week, "
+            "including Saturday mornings.")
+    first = last_proposal_id(app)
+    propose(world["other"], slug, eid, "Every public library opens at least fifty hours a week, "
+            "including Saturday mornings.")
+    second = last_proposal_id(app)
+    accept(world, first)
+    accept(world, second, "partly_accepted")
+    data = {"proposal": [str(first), str(second)]}
+    plan = world["staff"].post(f"/staff/drafts/{slug}/merge", data={**data, "step": "plan"}).get_data(as_text=True)
+    assert "Conflict" in plan and "forty hours" in plan and "fifty hours" in plan
+    r = world["staff"].post(f"/staff/drafts/{slug}/merge", data={**data, "step": "publish", "note": "x"})
+    assert r.status_code == 409 and "Resolve the conflict" in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Revision)) == 1
+    resolved = "Every public library opens at least forty-five hours a week, including Saturday mornings."
+    r = world["staff"].post(f"/staff/drafts/{slug}/merge", data={**data, "step": "publish", "note": "Compromise.",
+                                                                 f"text::{key}": resolved})
+    assert r.status_code == 302
+    with app.app_context():
+        assert all(a.partly for a in db.session.scalars(select(Attribution)))
+    assert "forty-five" in world["other"].get(f"/drafts/{slug}").get_data(as_text=True)
+
+
+def test_proposal_on_an_older_revision_is_merged_three_way(app, world):
+    slug, (key, eid) = world["slug"], world["hours"]
+    propose(world["citizen"], slug, eid, "Every public library opens at least thirty hours a week, "
+            "including Saturday and Sunday mornings.")
+    pid = last_proposal_id(app)
+    # staff publish revision 2 that edits other words of the same clause
+    text2 = LAW.replace("opens at least thirty hours", "opens at least thirty-five hours")
+    with app.app_context():
+        from app import services
+        services.revise_draft(db.session.scalar(select(Draft)), text2.encode(), fmt="md", note="r2", author=None)
+        db.session.commit()
+    accept(world, pid)
+    plan = world["staff"].post(f"/staff/drafts/{slug}/merge", data={"proposal": str(pid), "step": "plan"})
+    html = plan.get_data(as_text=True)
+    assert "Conflict" not in html
+    assert "thirty-five hours a week, including Saturday and Sunday mornings." in html
+
+
+def test_revision_that_changes_the_same_words_supersedes_open_proposals(app, world):
+    slug, (key, eid) = world["slug"], world["hours"]
+    propose(world["citizen"], slug, eid, "Every public library opens at least forty hours a week, "
+            "including Saturday mornings.")
+    pid = last_proposal_id(app)
+    with app.app_context():
+        from app import services
+        services.revise_draft(db.session.scalar(select(Draft)),
+                              LAW.replace("thirty hours", "twenty hours").encode(), fmt="md", note="r2", author=None)
+        db.session.commit()
+        proposal = db.session.get(Proposal, pid)
+        assert proposal.status == "superseded" and "revision 2" in proposal.decision_reason
+        assert db.session.scalar(select(Notification).where(Notification.kind == "proposal.superseded"))
+
+
+def test_withdraw_only_by_the_author(app, world):
+    slug, (key, eid) = world["slug"], world["access"]
+    propose(world["citizen"], slug, eid, "", action="delete", rationale="Not needed.")
+    pid = last_proposal_id(app)
+    assert world["other"].post(f"/drafts/{slug}/proposals/{pid}/withdraw", data={}).status_code == 403
+    assert world["citizen"].post(f"/drafts/{slug}/proposals/{pid}/withdraw", data={"reason": "Changed my mind"}).status_code == 302
+    with app.app_context():
+        assert db.session.get(Proposal, pid).status == "withdrawn"
+    assert world["citizen"].post(f"/drafts/{slug}/proposals/{pid}/vote", data={"value": "1"}).status_code == 403
+
+
+@pytest.mark.parametrize("data, status", [
+    ({"action": "replace", "proposed_text": "x", "rationale": "", "send": "1"}, 400),
+    ({"action": "teleport", "proposed_text": "x", "rationale": "why", "send": "1"}, 400),
+    ({"action": "replace", "proposed_text": "x" * 20001, "rationale": "why", "send": "1"}, 413),
+    ({"action": "replace", "proposed_text": "", "rationale": "why", "send": "1"}, 400),
+])
+def test_bad_proposals_are_refused(app, world, data, status):
+    slug, (key, eid) = world["slug"], world["hours"]
+    assert world["citizen"].post(f"/drafts/{slug}/clauses/{eid}/propose", data=data).status_code == status
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Proposal)) == 0
+
+
+def test_staff_of_another_agency_cannot_review_or_merge(app, world, make_user, login_as):
+    slug = world["slug"]
+    outsider = login_as(app.test_client(), make_user("outsider@example.org", role="staff", agency="Tax Committee"))
+    assert outsider.get(f"/staff/drafts/{slug}/review").status_code == 403
+    assert outsider.post(f"/staff/drafts/{slug}/merge", data={"step": "plan"}).status_code == 403
+    assert world["citizen"].get(f"/staff/drafts/{slug}/merge").status_code == 403
+
+
+def test_review_queue_sorts_by_support_and_filters(app, world):
+    slug, (_, eid_h), (_, eid_a) = world["slug"], world["hours"], world["access"]
+    propose(world["citizen"], slug, eid_h, "Every public library opens at least forty hours a week.")
+    low = last_proposal_id(app)
+    propose(world["citizen"], slug, eid_a, "Everyone may read and borrow in a public library free of charge.")
+    high = last_proposal_id(app)
+    world["other"].post(f"/drafts/{slug}/proposals/{high}/vote", data={"value": "1"})
+    html = world["staff"].get(f"/staff/drafts/{slug}/review").get_data(as_text=True)
+    assert html.index(f"#{high}</a>") < html.index(f"#{low}</a>")
+    html = world["staff"].get(f"/staff/drafts/{slug}/review?min_support=1").get_data(as_text=True)
+    assert f"#{high}</a>" in html and f"#{low}</a>" not in html
+    assert world["staff"].get(f"/staff/drafts/{slug}/review?sort=bogus").status_code == 400

@@ -1,0 +1,160 @@
+"""The index follows the database through the outbox: nothing is lost to a crash, to two workers
+writing at once, or to a worker holding the Whoosh lock; and the CLI can always rebuild."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from datetime import UTC
+
+import pytest
+from sqlalchemy import func, select, text
+
+from app.extensions import db
+from app.models import SearchOutbox
+from tests.conftest import REPO
+
+
+@pytest.fixture(params=["whoosh", "postgresql"])
+def app(request, app_factory):
+    """Requests do not apply the outbox here, as if every worker died right after its commit."""
+    if request.param == "whoosh":
+        return app_factory("sqlite", SEARCH_PROCESS_ON_REQUEST=False)
+    app = app_factory("postgresql", SEARCH_BACKEND="postgresql", SEARCH_PROCESS_ON_REQUEST=False)
+    with app.app_context():
+        db.session.execute(text("TRUNCATE search_document"))
+        db.session.commit()
+    return app
+
+
+def find(client, q: str) -> dict:
+    response = client.get("/api/v1/search", query_string={"q": q})
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def post_comment(client, slug: str, body: str):
+    response = client.post(f"/drafts/{slug}/comments", data={"body": body, "stance": ""})
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+
+
+def pending(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(SearchOutbox))
+
+
+def test_changes_committed_but_never_indexed_come_in_with_process(app, client, runner, make_draft, make_user,
+                                                                   login_as):
+    slug = make_draft(title="Law on Public Libraries")
+    login_as(client, make_user())
+    post_comment(client, slug, "Rural libraries need mobile book buses.")
+    assert pending(app) > 0
+    assert find(client, "buses")["total"] == 0  # committed, not yet indexed: not shown, not counted
+    result = runner.invoke(args=["search", "process"])
+    assert result.exit_code == 0 and "Applied" in result.output
+    assert [h["kind"] for h in find(client, "buses")["hits"]] == ["comment"]
+    assert pending(app) == 0
+
+
+def test_rebuild_recreates_the_index_and_status_reports_it(app, client, runner, make_draft, make_user, login_as):
+    slug = make_draft(title="Law on Public Libraries")
+    login_as(client, make_user())
+    post_comment(client, slug, "Rural libraries need mobile book buses.")
+    assert runner.invoke(args=["search", "rebuild"]).exit_code == 0
+    assert find(client, "buses")["total"] == 1 and pending(app) == 0
+    status = runner.invoke(args=["search", "status"]).output
+    assert "comments: 1 in the index, 1 in the database" in status
+    assert "outbox: 0 pending" in status
+    runner.invoke(args=["search", "rebuild"])  # twice gives the same index, not twice the documents
+    assert find(client, "libraries")["counts"]["kind"]["comment"] == 1
+
+
+def _law_and_citizen(app, article: str) -> tuple[str, int]:
+    """A published open draft and a confirmed citizen, made without the parametrized fixtures."""
+    from datetime import datetime, timedelta
+
+    from app import services
+    now = datetime.now(UTC)
+    with app.app_context():
+        draft = services.import_draft(f"# Law\n\n### Article 1. Topic\n\n{article}\n".encode(), fmt="md",
+                                      title="Law", agency_name="Ministry", lang="en",
+                                      opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=9),
+                                      author=None)
+        user = services.create_user(email="citizen@example.org", password="correct horse battery",
+                                    display_name="Citizen", confirmed=True)
+        db.session.commit()
+        return draft.slug, user.id
+
+
+def _log_in(app, client, user_id: int) -> None:
+    from app.models import User
+    with app.app_context():
+        session_id = db.session.get(User, user_id).get_id()
+    with client.session_transaction() as session:
+        session["_user_id"] = session_id
+
+
+def test_a_request_does_not_wait_for_another_workers_index_lock(app_factory):
+    """While another process holds the Whoosh writer lock, posting still answers at once and the
+    change waits in the outbox; the next request applies it."""
+    from app.search import get_backend
+    app = app_factory("sqlite")  # this app applies the outbox after each request
+    client = app.test_client()
+    slug, user_id = _law_and_citizen(app, "Books are free.")
+    _log_in(app, client, user_id)
+    with app.app_context():
+        held = get_backend(app).writing(blocking=True)
+        held.__enter__()  # "another worker" is writing
+    try:
+        post_comment(client, slug, "Audiobooks too, please.")
+        assert pending(app) >= 1
+        assert find(client, "audiobooks")["total"] == 0
+    finally:
+        with app.app_context():
+            held.__exit__(None, None, None)
+    assert find(client, "audiobooks")["total"] == 1
+    assert pending(app) == 0
+
+
+WORKER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, {repo!r})
+    from tests.conftest import make_config
+    from app import create_app, services
+    from app.extensions import db
+    from app.models import Draft, User
+    from app.search import get_backend, outbox
+    app = create_app(make_config({url!r}, Path({tmp!r})))
+    with app.app_context():
+        user = db.session.get(User, {uid})
+        draft = db.session.get(Draft, 1)
+        for i in range({n}):
+            services.add_comment(user, draft, body=f"worker{name} note{{i}} zebra")
+            db.session.commit()
+            outbox.process(get_backend(), blocking=False)  # as after a request: skip when busy
+        outbox.drain(get_backend(), blocking=True)
+        get_backend().close()
+        db.engine.dispose()
+""")
+
+
+def test_two_processes_writing_the_whoosh_index_lose_nothing(app_factory, tmp_path):
+    app = app_factory("sqlite")
+    client = app.test_client()
+    _, user_id = _law_and_citizen(app, "Zoos are open.")
+    with app.app_context():
+        url = db.engine.url.render_as_string(hide_password=False)
+    n = 25
+    procs = [subprocess.Popen([sys.executable, "-c", WORKER.format(repo=str(REPO), url=url, tmp=str(tmp_path),
+                                                                   uid=user_id, n=n, name=name)],
+                              stderr=subprocess.PIPE, text=True)
+             for name in ("a", "b")]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err[-3000:]
+    result = find(client, "zebra")
+    assert result["counts"]["kind"]["comment"] == 2 * n
+    for name in ("a", "b"):
+        assert find(client, f"worker{name}")["total"] == n
+    assert pending(app) == 0
