@@ -213,20 +213,24 @@ def merge(slug: str):
     if request.form.get("step") == "publish":
         texts = {item.key: request.form.get(f"text::{item.key}", "") for item in items}
         deletions = {item.key for item in items if request.form.get(f"delete::{item.key}")}
+        edit_key, edit_text = request.form.get("edit_key", ""), request.form.get("edit_text", "")
+        edits = {edit_key: edit_text} if edit_key and edit_text.strip() else {}
         try:
             revision = merging.publish_merge(current_user, draft, ids, texts=texts, deletions=deletions,
-                                             edits={}, note=request.form.get("note", ""))
+                                             edits=edits, note=request.form.get("note", ""))
         except services.RuleError as exc:
             if exc.status in (400, 409, 413):
                 flash(exc.message, "error")
                 return render_template("review/merge.html", draft=draft, candidates=candidates, items=items,
-                                       selected=ids, form_texts=texts, labels={}), exc.status
+                                       selected=ids, form_texts=texts, labels={}, planned=True,
+                                       clauses=reading.cached_clauses(services.current_revision(draft))), exc.status
             _fail(exc)
         db.session.commit()
         flash(_("Revision %(n)d was published.", n=revision.number))
         return redirect(f"/drafts/{slug}/diff?from={revision.number - 1}&to={revision.number}")
     return render_template("review/merge.html", draft=draft, candidates=candidates, items=items, selected=ids,
-                           form_texts={}, labels={})
+                           form_texts={}, labels={}, planned=True,
+                           clauses=reading.cached_clauses(services.current_revision(draft)))
 
 
 # --- the public register of dispositions ----------------------------------------------------

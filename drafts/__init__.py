@@ -8,6 +8,7 @@ and from any other program.
 from drafts.align import Change, align
 from drafts.anchor import Anchor, Quote, find_quote, make_quote, quote_from_exact
 from drafts.clauses import clauses
+from drafts.diff import compare, comparison_html, comparison_json, comparison_text, diff_html, word_diff
 from drafts.document import Clause, Document, Provision
 from drafts.errors import ParseError
 from drafts.export import to_akn, to_html, to_markdown
@@ -19,11 +20,24 @@ from drafts.hashing import (
     content_hash,
 )
 from drafts.load import load
+from drafts.merge import Conflict, Hunk, MergeConflict, MergeResult, merge_proposal, merge_proposals
 from drafts.parse import parse
 from drafts.text import words
 
 __all__ = [
     "GENESIS",
+    "Conflict",
+    "Hunk",
+    "MergeConflict",
+    "MergeResult",
+    "compare",
+    "comparison_html",
+    "comparison_json",
+    "comparison_text",
+    "diff_html",
+    "merge_proposal",
+    "merge_proposals",
+    "word_diff",
     "Anchor",
     "Change",
     "Clause",

@@ -256,3 +256,19 @@ def test_review_queue_sorts_by_support_and_filters(app, world):
     html = world["staff"].get(f"/staff/drafts/{slug}/review?min_support=1").get_data(as_text=True)
     assert f"#{high}</a>" in html and f"#{low}</a>" not in html
     assert world["staff"].get(f"/staff/drafts/{slug}/review?sort=bogus").status_code == 400
+
+
+def test_staff_can_edit_a_clause_directly_in_the_merge_step(app, world):
+    slug, (key, eid), (pkey, _) = world["slug"], world["hours"], world["purpose"]
+    propose(world["citizen"], slug, eid, "Every public library opens at least forty hours a week, "
+            "including Saturday mornings.")
+    pid = last_proposal_id(app)
+    accept(world, pid)
+    r = world["staff"].post(f"/staff/drafts/{slug}/merge", data={
+        "proposal": str(pid), "step": "publish", "note": "Hours and purpose.", "edit_key": pkey,
+        "edit_text": "This Law sets the rules for public and school libraries in every district."})
+    assert r.status_code == 302
+    html = world["other"].get(f"/drafts/{slug}").get_data(as_text=True)
+    assert "forty hours" in html and "public and school libraries" in html
+    with app.app_context():
+        assert {a.clause_key for a in db.session.scalars(select(Attribution))} == {key}  # the edit is staff's own
