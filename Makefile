@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test install install-dev lint bench
+.PHONY: run test install install-dev lint bench messages
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,3 +33,13 @@ test: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check app drafts tests bench
+
+## Extract UI strings and update the Russian and Uzbek catalogues (translation is then only translation work)
+messages: $(VENV)/.installed
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
+	for lang in ru uz; do \
+	  if [ -f app/translations/$$lang/LC_MESSAGES/messages.po ]; then \
+	    $(BIN)/pybabel --quiet update -i app/translations/messages.pot -d app/translations -l $$lang; \
+	  else $(BIN)/pybabel --quiet init -i app/translations/messages.pot -d app/translations -l $$lang; fi; \
+	done
+	$(BIN)/pybabel --quiet compile -f -d app/translations

@@ -5,16 +5,14 @@ whose proposals conflict with later edits (or with each other) must be resolved 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 import drafts
-from drafts.merge import MergeResult, merge_proposals
 from app import services
 from app.extensions import db
-from app.models import (Attribution, Clause, Comment, Disposition, Draft, Notification, Proposal,
+from app.models import (Clause, Comment, Disposition, Draft, Notification, Proposal,
                         ProposalVote, Revision, User, utcnow)
 from app.services import RuleError
 

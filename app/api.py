@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from sqlalchemy import and_, or_, select
 
-from app import reading, services
+from app import reading
 from app.extensions import csrf, db
 from app.models import Clause, Comment, Draft, Revision, User
 

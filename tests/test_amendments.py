@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import (Attribution, Comment, Disposition, Draft, Notification, Proposal, ProposalVote,
+from app.models import (Attribution, Comment, Draft, Notification, Proposal, ProposalVote,
                         Revision)
 
 LAW = """# Law on Public Libraries

@@ -61,7 +61,7 @@ def test_replies_form_a_thread(app, client, make_draft, citizen, make_user, logi
     other = app.test_client()
     login_as(other, make_user("other@example.org", name="Bekzod"))
     r = other.post(f"/drafts/{slug}/comments", data={"body": "A reply", "parent_id": str(parent_id)})
-    assert r.status_code == 302 and f"#c" in r.headers["Location"]
+    assert r.status_code == 302 and "#c" in r.headers["Location"]
     r = other.post(f"/drafts/{slug}/comments", data={"body": "A reply to the reply", "parent_id": str(parent_id + 1)})
     assert r.status_code == 302
     page = client.get(f"/drafts/{slug}/clauses/{eid}").get_data(as_text=True)
@@ -213,3 +213,28 @@ def test_whole_draft_comments_and_pagination(app, client, make_draft, citizen):
     assert "General point 6" in third and "General point 0" not in third
     assert client.get(f"/drafts/{slug}/comments?page=-1").status_code == 400
     assert re.search(r"Comments on the whole draft</a>|\(7\)", client.get(f"/drafts/{slug}").get_data(as_text=True))
+
+
+def test_posting_too_fast_is_429_with_a_message(app_factory):
+    app = app_factory(RATELIMIT_ENABLED=True, COMMENT_RATE_LIMIT="3/minute")
+    from conftest import SAMPLE_MD
+    from datetime import datetime, timedelta, timezone
+    from app import services
+    with app.app_context():
+        now = datetime.now(timezone.utc)
+        draft = services.import_draft(SAMPLE_MD.encode(), fmt="md", title="T", agency_name="A", lang="en",
+                                      opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1), author=None)
+        db.session.commit()
+        slug = draft.slug
+        services.create_user(email="fast@example.org", password="long enough pw", display_name="Fast",
+                             confirmed=True)
+        db.session.commit()
+    client = app.test_client()
+    from conftest import login
+    assert login(client, "fast@example.org", "long enough pw").status_code == 302
+    codes = [client.post(f"/drafts/{slug}/comments", data={"body": f"c{i}"}).status_code for i in range(4)]
+    assert codes == [302, 302, 302, 429]
+    r = client.post(f"/drafts/{slug}/comments", data={"body": "again"})
+    assert "Too many requests" in r.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Comment)) == 3

@@ -14,6 +14,7 @@ import re
 import threading
 from collections import Counter
 from contextlib import contextmanager
+from functools import lru_cache
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from app.search.documents import SearchDoc, Shown
 
 log = logging.getLogger(__name__)
 _WORDS = re.compile(r"\w+")
+UNSCORED = 1e-6  # boost of query parts that filter but should not rank
 LOCK_TIMEOUT = 30.0  # seconds a blocking writer (CLI, rebuild) waits for another process
 
 
@@ -82,10 +84,24 @@ def _tokens(lang: str, text: str) -> list[str]:
     return [t.text for t in ANALYZERS[lang](_fold(lang, text))]
 
 
+@lru_cache(maxsize=100_000)
+def _word_forms(word: str) -> tuple[str, ...]:
+    """Every language's analysed form of one word, for snippets (cached: texts repeat words)."""
+    return tuple(f"{lang}:{t}" for lang in LANGUAGES for t in _tokens(lang, word))
+
+
 def _require(main: Q.Query, condition: Q.Query) -> Q.Query:
-    """Documents matching both, scored by ``main`` only. (Q.Require trips an assertion in
-    whoosh3's block-quality skipping, so the condition is an And member that scores zero.)"""
-    return Q.And([main, Q.ConstantScoreQuery(condition, 0.0)])
+    """Documents matching both, scored by ``main`` only. (Q.Require trips an assertion in whoosh3's
+    block-quality skipping, and ConstantScoreQuery reads every id of its condition: an unscored
+    And member is skipped through like any posting list.)"""
+    return Q.And([main, _unscored(condition)])
+
+
+def _unscored(query: Q.Query) -> Q.Query:
+    """Nearly zero, not zero: whoosh's array union matcher drops documents that score exactly 0."""
+    query = query.copy()
+    query.boost = UNSCORED
+    return query
 
 
 def _utc_naive(value: datetime) -> datetime:
@@ -232,7 +248,7 @@ class WhooshBackend(Backend):
         # A stop word lets every document of its language pass, unless the query has nothing else
         # to look for in that language (then "the" alone finds nothing, as in PostgreSQL).
         content = set(LANGUAGES) - set.intersection(*(set(stops) for _, stops in clauses))
-        must = [Q.Or(parts + [Q.ConstantScoreQuery(Q.Term("lang", lang), 0.0) for lang in stops if lang in content])
+        must = [Q.Or(parts + [Q.Term("lang", lang, boost=UNSCORED) for lang in stops if lang in content])
                 for parts, stops in clauses]
         main = Q.Or(must, scale=0.9) if eq.any_terms else Q.And(must)
         nots = [Q.Or(parts) for parts, _ in map(self._clause_parts, eq.parsed.must_not) if parts]
@@ -305,20 +321,17 @@ class WhooshBackend(Backend):
         return result
 
     def snippet(self, parsed, shown: Shown) -> str:
-        wanted: dict[str, set[str]] = {}
+        wanted: set[str] = set()
         prefixes: list[str] = []
         for clause in parsed.must:
             if clause.kind == "prefix":
-                prefixes.append(clause.text.lower())
-                continue
-            for lang in LANGUAGES:
-                wanted.setdefault(lang, set()).update(_tokens(lang, clause.text))
-        langs = [lang for lang in LANGUAGES if wanted.get(lang)]
+                prefixes.append(uz_fold(clause.text))
+            else:
+                wanted.update(f"{lang}:{t}" for lang in LANGUAGES for t in _tokens(lang, clause.text))
 
         def matches(word: str) -> bool:
-            low = word.lower()
-            if any(low.startswith(p) or uz_fold(low).startswith(uz_fold(p)) for p in prefixes):
+            if prefixes and any(uz_fold(word).startswith(p) for p in prefixes):
                 return True
-            return any(set(_tokens(lang, word)) & wanted[lang] for lang in langs)
+            return not wanted.isdisjoint(_word_forms(word.lower()))
 
         return make_snippet(shown.text, matches)
