@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app import services
+from sqlalchemy import select
+
+from app import amendments, merging, services
 from app.extensions import db
+from app.models import Comment, Proposal
 
 STAFF_EMAIL = "staff@demo.muhokama.test"
 CITIZEN_EMAILS = ["dilnoza@demo.muhokama.test", "sergey@demo.muhokama.test", "amina@demo.muhokama.test"]
@@ -61,16 +64,14 @@ In this Law:
 A water user who disagrees with a decision of the committee may appeal to the district khokimiyat within thirty days.
 """
 
-REVISION_2 = REVISION_1.replace(
-    "(2) The committee publishes the schedule at the mahalla office and online within three days.",
-    "(2) The committee publishes the schedule at the mahalla office, by text message to every water user "
-    "who asks for it, and online within three days.",
-).replace(
-    "answers each complaint within thirty days.", "answers each complaint in writing within fifteen days.",
-).replace(
-    "may appeal to the district khokimiyat within thirty days.",
-    "may appeal to the district khokimiyat within thirty days, and then to a court.",
-)
+REVISION_2_NOTE = ("Schedules also sent by text message (proposal by Dilnoza); complaints answered in writing "
+                   "within fifteen days; appeal to a court added.")
+
+
+def _duties_as_published(duties_text: str) -> str:
+    """Article 4 as staff publish it: the accepted proposal plus staff's own edit of paragraph 3."""
+    return duties_text.replace("answers each complaint within thirty days.",
+                               "answers each complaint in writing within fifteen days.")
 
 
 def load() -> str:
@@ -104,12 +105,37 @@ def load() -> str:
     services.add_comment(amina, draft, body="Overall a useful law. Please publish a summary in Uzbek and Russian.",
                          stance="for")
     for user, clause_key, value in [(dilnoza, key("shall be women"), 1), (sergey, key("shall be women"), 1),
-                             (amina, key("register of complaints"), -1), (sergey, key("pay no fee"), 1)]:
+                                    (amina, key("register of complaints"), -1), (sergey, key("pay no fee"), 1)]:
         services.vote_clause(user, draft, clause_key, value)
+
+    # Amendments: Dilnoza proposes text messages; staff accept it and merge it into revision 2 together
+    # with their own edits; a proposal on fees stays open for the demo's visitors to vote on.
+    duties, disputes = key("mahalla office"), key("may appeal")
+    head = {c.key: c.text for c in services.revision_clauses(services.current_revision(draft))}
+    proposal = amendments.propose(
+        dilnoza, draft, duties, action="replace", rationale="Many older people have no internet; "
+        "a text message reaches everyone.", proposed_text=head[duties].replace(
+            "at the mahalla office and online", "at the mahalla office, by text message to every water user "
+            "who asks for it, and online"))
+    amendments.vote_proposal(sergey, proposal, 1)
+    amendments.vote_proposal(amina, proposal, 1)
+    fees = amendments.propose(amina, draft, key("pay no fee"), action="replace",
+                              rationale="Large families use more water for drinking; the exemption should be "
+                                        "written so that nobody has to prove it.",
+                              proposed_text=head[key("pay no fee")].replace("pay no fee", "pay no fee and "
+                                                                            "need not apply for the exemption"))
+    amendments.vote_proposal(dilnoza, fees, 1)
+    amendments.decide_proposal(staff, proposal, "accepted", "Text messages are cheap and reach older people.")
+    services.add_comment(amina, draft, clause_key=key("register of complaints"), stance="for",
+                         body="Please also ask for written answers, not only oral ones.")
+    complaint = db.session.scalar(select(Comment).where(Comment.body.startswith("Thirty days")))
+    amendments.dispose_comment(staff, complaint, "accepted", "Complaints will be answered within fifteen days.")
+    amendments.official_answer(staff, complaint, "Thank you. Revision 2 shortens the period to fifteen days.")
     db.session.flush()
-    services.revise_draft(draft, REVISION_2.encode(), fmt="md", author=staff,
-                          note="Schedules also sent by text message; complaints answered within fifteen days; "
-                               "appeal to a court added.")
-    services.add_comment(dilnoza, draft, clause_key=key("text message"), stance="for",
-                         body="Thank you, this is much better.")
+    merged = db.session.get(Proposal, proposal.id)
+    merging.publish_merge(
+        staff, draft, [merged.id], deletions=set(), note=REVISION_2_NOTE,
+        texts={duties: _duties_as_published(merged.proposed_text)},
+        edits={disputes: head[disputes].replace("within thirty days.", "within thirty days, and then to a court.")})
+    services.add_comment(dilnoza, draft, clause_key=duties, stance="for", body="Thank you, this is much better.")
     return draft.slug

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_translations
 from flask_login import current_user
-from sqlalchemy import func, select
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import services
 from app.extensions import db
-from app.models import Agency, Clause, Comment, DeadlineChange, Draft, Revision
+from app.models import Agency, Clause, Comment, Draft, Revision
 from app.urls import safe_next
 
 bp = Blueprint("reading", __name__)
@@ -28,7 +40,7 @@ def visible_drafts():
 
 def get_draft(slug: str) -> Draft:
     """:raise 404: if there is no such draft or the reader may not see it yet."""
-    draft = db.session.scalar(visible_drafts().where(Draft.slug == slug))
+    draft = db.session.scalar(visible_drafts().where(Draft.slug == slug).options(joinedload(Draft.agency)))
     if draft is None:
         abort(404)
     return draft
@@ -112,21 +124,62 @@ def draft(slug: str, number: int | None = None):
     pages = max(1, -(-len(clauses) // per_page))
     if page > pages:
         abort(404)
-    shown = clauses[(page - 1) * per_page: page * per_page]
-    counts = services.clause_counts(draft)
-    draft_comments = db.session.scalar(select(func.count()).select_from(Comment).where(
-        Comment.draft_id == draft.id, Comment.status == "visible", Comment.clause_key.is_(None),
-        Comment.proposal_id.is_(None)))
-    deadlines = db.session.scalars(select(DeadlineChange).where(DeadlineChange.draft_id == draft.id)
-                                   .order_by(DeadlineChange.created_at)).all()
-    revisions = db.session.execute(select(Revision.number, Revision.created_at, Revision.change_note)
-                                   .where(Revision.draft_id == draft.id).order_by(Revision.number)).all()
-    return render_template("reading/draft.html", draft=draft, revision=revision, clauses=shown,
-                           counts=counts, page=page, pages=pages, total_clauses=len(clauses),
-                           draft_comments=draft_comments, deadlines=deadlines, revisions=revisions,
-                           is_current=revision.number == draft.current_revision_number,
-                           now=services.now_utc(),
-                           **history.draft_page_context(draft, revision, revision.number == draft.current_revision_number))
+    is_current = revision.number == draft.current_revision_number
+    activity = services.draft_activity(draft)
+    sections = clause_sections(draft.slug, revision, None if is_current else revision.number, page, per_page)
+    return render_template("reading/draft.html", draft=draft, revision=revision,
+                           clause_list=fill_counts(sections, activity.counts), page=page, pages=pages,
+                           total_clauses=len(clauses), draft_comments=activity.draft_comments,
+                           deadlines=activity.deadlines, revisions=activity.revisions, is_current=is_current,
+                           now=services.now_utc(), **history.draft_page_context(draft, revision, is_current))
+
+
+#: stand-ins for the three counts of a clause in its cached HTML; they come after the clause text, and
+#: the split looks for them from the right, so even a text containing them would not confuse it
+_PLACEHOLDERS = ("\x00comments\x00", "\x00for\x00", "\x00against\x00")
+
+
+def clause_sections(slug: str, revision: Revision, number: int | None, page: int, per_page: int):
+    """The HTML of one page of a revision's clauses, without their counts: rendered once per process,
+    as a revision never changes. ``number`` is None for the current revision (links without it)."""
+    return _clause_sections(revision.id, revision.chain_hash, slug, number, page, per_page, request.script_root)
+
+
+@lru_cache(maxsize=512)
+def _clause_sections(revision_id: int, chain_hash: str, slug: str, number: int | None, page: int,
+                     per_page: int, script_root: str) -> tuple[tuple[str, str, str, str, str, str | None], ...]:
+    section = get_template_attribute("reading/_clause.html", "clause_section")
+    heading = get_template_attribute("reading/_clause.html", "structure_heading")
+    marks = [Markup(p) for p in _PLACEHOLDERS]
+    out = []
+    for c in _clauses(revision_id, chain_hash)[(page - 1) * per_page: page * per_page]:
+        link = url_for("reading.clause", slug=slug, eid=c["eid"], number=number)
+        html = str(section(c, link, *marks))
+        rest, _, tail = html.rpartition(_PLACEHOLDERS[2])
+        rest, _, before_against = rest.rpartition(_PLACEHOLDERS[1])
+        head, _, before_for = rest.rpartition(_PLACEHOLDERS[0])
+        # a heading without text is shown as a heading unless people commented on it or voted
+        plain = str(heading(c, link)) if not c["text"] else None
+        out.append((c["key"], head, before_for, before_against, tail, plain))
+    return tuple(out)
+
+
+def fill_counts(sections, counts: dict[str, dict[str, int]]) -> Markup:
+    """Put this request's counts, in the reader's language, into the cached clause HTML."""
+    t = get_translations()
+    parts: list[str] = []
+    for key, head, before_for, before_against, tail, plain in sections:
+        n = counts.get(key)
+        if plain is not None and not n:
+            parts.append(plain)
+            continue
+        n = n or {}
+        # as the template's ngettext/_ would: the translation is trusted markup; numbers need no escaping
+        comments, pro, contra = n.get("comments", 0), n.get("for", 0), n.get("against", 0)
+        parts += (head, t.ngettext("%(num)d comment", "%(num)d comments", comments) % {"num": comments},
+                  before_for, t.gettext("%(num)d for") % {"num": pro},
+                  before_against, t.gettext("%(num)d against") % {"num": contra}, tail)
+    return Markup("".join(parts))
 
 
 def comment_threads(draft: Draft, clause_key: str | None, page: int, *, proposal_id: int | None = None):
@@ -141,10 +194,11 @@ def comment_threads(draft: Draft, clause_key: str | None, page: int, *, proposal
     else:
         query = query.where(Comment.proposal_id.is_(None))
         query = query.where(Comment.clause_key == clause_key if clause_key else Comment.clause_key.is_(None))
+    query = query.options(selectinload(Comment.author))  # no query per comment for its author's name
     pagination = db.paginate(query.order_by(Comment.created_at, Comment.id), page=page,
                              per_page=current_app.config["COMMENTS_PER_PAGE"], error_out=False)
     roots = list(pagination.items)
-    replies = db.session.scalars(select(Comment).where(
+    replies = db.session.scalars(select(Comment).options(selectinload(Comment.author)).where(
         Comment.root_id.in_([c.id for c in roots]), Comment.status == "visible")
         .order_by(Comment.created_at, Comment.id)).all() if roots else []
     children: dict[int, list[Comment]] = {}
@@ -171,7 +225,7 @@ def clause_page(slug: str, eid: str, number: int | None = None, *, form=None, vo
     proposals = db.session.scalars(select(Proposal).where(
         Proposal.draft_id == draft.id, Proposal.clause_key == clause.key, Proposal.hidden.is_(False))
         .order_by(Proposal.id.desc()).limit(50)).all()
-    counts = services.clause_counts(draft).get(clause.key, {"comments": 0, "for": 0, "against": 0})
+    counts = services.draft_activity(draft).counts.get(clause.key, {"comments": 0, "for": 0, "against": 0})
     my_vote = None
     if current_user.is_authenticated:
         from app.models import ClauseVote

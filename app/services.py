@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import datetime, timezone
+from typing import NamedTuple
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
@@ -257,6 +259,7 @@ def add_comment(user: User, draft: Draft, *, body: str, clause_key: str | None =
     db.session.add(comment)
     db.session.flush()
     search_outbox.enqueue("comment", comment.id)
+    touch_activity(draft)
     return comment
 
 
@@ -291,6 +294,7 @@ def vote_clause(user: User, draft: Draft, clause_key: str, value: int,
         raise RuleError("That clause is not part of the current revision.", 404)
     vote = db.session.scalar(select(ClauseVote).where(
         ClauseVote.user_id == user.id, ClauseVote.draft_id == draft.id, ClauseVote.clause_key == clause_key))
+    touch_activity(draft)
     if value == 0:
         if vote is not None:
             db.session.delete(vote)
@@ -311,6 +315,57 @@ def vote_clause(user: User, draft: Draft, clause_key: str, value: int,
 
 
 # --- counts for pages -----------------------------------------------------------------------
+
+def touch_activity(draft: Draft) -> None:
+    """Mark that what the draft's pages count changed (a comment added or hidden, a vote cast, changed
+    or withdrawn): ``Draft.updated_at`` is the stamp ``draft_activity`` caches its counts under, so
+    every such change must call this in its own transaction. Being one row, the stamp changes with
+    every commit that calls this, whatever order concurrent transactions commit in."""
+    draft.updated_at = utcnow()
+
+
+class Activity(NamedTuple):
+    """What the draft and clause pages show that changes after publication (counts, deadline changes,
+    revisions); shared between requests, so read it, never change it."""
+    counts: dict[str, dict[str, int]]
+    draft_comments: int  #: visible comments on the draft as a whole
+    deadlines: tuple  #: rows (created_at, old_closes_at, new_closes_at, reason), oldest first
+    revisions: tuple  #: rows (number, created_at, change_note), in order
+
+
+_ACTIVITY = "muhokama.activity"  #: app.extensions key of the per-process cache
+
+
+def draft_activity(draft: Draft) -> Activity:
+    """The draft's clause counts, whole-draft comment count, deadline changes and revisions, read once
+    per change and process.
+
+    The cache is a plain per-process dict keyed by a stamp read in this request's transaction before
+    the counts: the draft row's ``updated_at`` (see ``touch_activity``) and, as a safety net for a
+    comment hidden or restored without it, the newest ``Comment.updated_at`` of the draft (one index
+    seek). A change committed by any process changes the stamp, so no worker serves stale counts.
+    Deadline changes and new revisions change the draft row, so ``updated_at`` (onupdate) too."""
+    newest = db.session.scalar(select(func.max(Comment.updated_at)).where(Comment.draft_id == draft.id))
+    stamp = (draft.updated_at, newest)
+    cache = current_app.extensions.setdefault(_ACTIVITY, {})
+    hit = cache.get(draft.id)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    whole = db.session.scalar(select(func.count()).select_from(Comment).where(
+        Comment.draft_id == draft.id, Comment.status == "visible", Comment.clause_key.is_(None),
+        Comment.proposal_id.is_(None)))
+    deadlines = db.session.execute(
+        select(DeadlineChange.created_at, DeadlineChange.old_closes_at, DeadlineChange.new_closes_at,
+               DeadlineChange.reason).where(DeadlineChange.draft_id == draft.id)
+        .order_by(DeadlineChange.created_at)).all()
+    revisions = db.session.execute(select(Revision.number, Revision.created_at, Revision.change_note)
+                                   .where(Revision.draft_id == draft.id).order_by(Revision.number)).all()
+    activity = Activity(clause_counts(draft), whole or 0, tuple(deadlines), tuple(revisions))
+    if len(cache) >= 1000:  # bounded: one entry per draft read lately
+        cache.clear()
+    cache[draft.id] = (stamp, activity)
+    return activity
+
 
 def clause_counts(draft: Draft) -> dict[str, dict[str, int]]:
     """Per clause key: visible comments and votes for/against, in two grouped queries."""

@@ -40,9 +40,9 @@ QUERIES = [
 
 def load_corpus(app, n_comments: int, seed: int = 42) -> dict:
     """Drafts and revisions through the app's own parser; comments and users in bulk."""
-    import drafts
     from sqlalchemy import delete, insert, select
 
+    import drafts
     from app import services
     from app.extensions import db
     from app.models import Clause, Comment, Draft, Revision, SearchOutbox, User
@@ -183,7 +183,7 @@ def service_query(q: str):
 def fts5_match(q: str) -> str | None:
     from app.search.analysis import parse_query
     parsed = parse_query(q)
-    quote = lambda s: '"' + s.replace('"', "") + '"'  # noqa: E731
+    quote = lambda s: '"' + s.replace('"', "") + '"'
     parts = [quote(c.text) + ("*" if c.kind == "prefix" else "") for c in parsed.must]
     if not parts:
         return None

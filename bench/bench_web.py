@@ -57,8 +57,8 @@ SECTION = "## Web app: draft page and posting a comment"
 # --- seeding --------------------------------------------------------------------------------
 
 def markdown_draft(chapters: int = 50, articles: int = 10) -> str:
-    words = ("the authority shall publish every decision within thirty days of its adoption and keep "
-             "a public register of the reasons given for it, open to anyone free of charge").split()
+    words = ["the", "authority", "shall", "publish", "every", "decision", "within", "thirty", "days", "of",
+             "its", "adoption", "and", "keep", "a", "public", "register", "of", "reasons", "open", "to", "anyone"]
     rng = random.Random(7)
     out = ["# Law on Benchmarks\n"]
     n = 0
@@ -315,7 +315,7 @@ def wrk(url: str, duration: int, script: Path | None = None) -> dict:
     if script:
         argv += ["-s", str(script)]
     out = subprocess.run([*argv, url], capture_output=True, text=True, timeout=duration + 60, check=True).stdout
-    lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", out, re.M))
+    lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)\s*$", out, re.MULTILINE))
     if "99" not in lat:
         raise RuntimeError(f"no latency distribution in wrk's output:\n{out}")
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
@@ -483,8 +483,8 @@ def main() -> None:
                 f" {a}" for a in sys.argv[1:] if a not in ("--keep",))
             write_section(report, command)
     finally:
-        for proc in list(STARTED):
-            stop(proc)
+        while STARTED:
+            stop(STARTED[-1])
         if args.keep:
             print(f"kept {tmp}")
         else:

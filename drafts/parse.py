@@ -30,7 +30,6 @@ FORMATS = ("md", "text")
 TEXT_LEVEL = 10  #: nesting level of a heading recognised by its words, not by Markdown "#"
 WRAP_WIDTH = 120  #: plain text whose lines are all this short is taken as hard-wrapped
 _CLOSING_HASHES = re.compile(r"(?:^|\s+)#+\s*\Z")
-_SENTENCE_END = re.compile(r"[.;:!?][\"'”»)\]]*\Z")
 _YAML_KEY = re.compile(r"[\w\- ]{1,60}:(?:\s|\Z)")
 
 
@@ -66,67 +65,83 @@ def parse(text: str, fmt: str = "md") -> Document:
 
 
 def scan(text: str, *, markdown: bool) -> list[Block]:
-    """Cut the text into blocks (see the module docstring)."""
+    """Cut the text into blocks (see the module docstring).
+
+    Most lines of a law are the middle of a wrapped sentence: they are recognised by their
+    first character and the end of the line before, without running any pattern.
+    """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "").split("\n")
     blocks: list[Block] = []
     start = _front_matter(lines, blocks) if markdown else 0
     wrapped = markdown or all(len(line) <= WRAP_WIDTH for line in lines)
+    special = _SPECIAL_MD if markdown else _SPECIAL_TEXT
     cur: Block | None = None
     prev_heading: Block | None = None  #: a heading line found by its words, just before
     for raw in lines[start:]:
-        line = raw.expandtabs(4).rstrip()
+        line = (raw.expandtabs(4) if "\t" in raw else raw).rstrip()
+        if not line:
+            cur = prev_heading = None
+            continue
         body = line.lstrip()
         ph, prev_heading = prev_heading, None
         if not body:
             cur = None
             continue
+        c = body[0]
+        if c not in special and cur is not None and wrapped and cur.lines and not _ends_sentence(
+                cur.lines[-1]):
+            cur.lines.append(body)  # the middle of a sentence: nothing below could match
+            continue
         indent = len(line) - len(body)
-        if markdown and body[0] == ">":
+        if markdown and c == ">":
             body = body.lstrip("> ")
             if not body:
                 cur = None
                 continue
-        at_start = cur is None or not wrapped or not cur.lines or bool(
-            _SENTENCE_END.search(cur.lines[-1]))
+            c = body[0]
         if markdown:
-            m = ATX_RE.match(line)
-            if m:
+            if c == "#" and (m := ATX_RE.match(line)):
                 title = _CLOSING_HASHES.sub("", line[m.end():]).strip()
-                cur = _heading(blocks, title, len(m.group(1)), markdown)
+                _heading(blocks, title, len(m.group(1)), markdown)
                 cur = None
                 continue
-            if ph is not None and indent < 4 and SETEXT_RE.match(line):
-                ph.level = 1 if body[0] == "=" else 2  # "Article 1" underlined
-                continue
-            if cur is not None and cur.kind == "para" and indent < 4 and SETEXT_RE.match(line):
-                blocks.pop()
-                _heading(blocks, " ".join(cur.lines), 1 if body[0] == "=" else 2, markdown)
-                cur = None
-                continue
-        if RULE_RE.match(line):
+            if c in "=-" and indent < 4 and SETEXT_RE.match(line):
+                if ph is not None:
+                    ph.level = 1 if c == "=" else 2  # "Article 1" underlined
+                    continue
+                if cur is not None and cur.kind == "para":
+                    blocks.pop()
+                    _heading(blocks, " ".join(cur.lines), 1 if c == "=" else 2, markdown)
+                    cur = None
+                    continue
+        if c in "*-_" and RULE_RE.match(line):
             cur = None
             continue
-        if body[0] == "|":
+        if c == "|":
             cur = None
             blocks.append(Block("table", [body], indent))
             continue
-        mk = match_marker(body)
-        if mk is not None and (at_start or body[0] in "-+*"):
-            cur = _marker_block(body, indent, mk)
-            blocks.append(cur)
-            continue
+        at_start = cur is None or not wrapped or not cur.lines or _ends_sentence(cur.lines[-1])
+        if at_start or c in "-+*":
+            mk = match_marker(body)
+            if mk is not None:
+                cur = _marker_block(body, indent, mk)
+                blocks.append(cur)
+                continue
         if at_start:
-            h = match_heading(clean_inline(body) if markdown and body[0] in "*_" else body)
+            h = match_heading(clean_inline(body) if markdown and c in "*_" else body)
             if h is not None and plausible_heading_line(h):
                 prev_heading = _heading(blocks, body, TEXT_LEVEL, markdown, h)
                 cur = None
                 continue
-        bullet = BULLET_RE.match(body)  # Markdown knows only "-+*"; plain text also "•–—"
-        if bullet is not None and (body[0] in "-+*" if markdown else at_start):
-            cur = Block("bullet", [body[bullet.end():]], indent,
-                        content_indent=indent + bullet.end())
-            blocks.append(cur)
-            continue
+        # Markdown knows only "-+*" as bullets; plain text also "•–—"
+        if (c in "-+*" if markdown else at_start and c in "•–—-+*"):
+            bullet = BULLET_RE.match(body)
+            if bullet is not None:
+                cur = Block("bullet", [body[bullet.end():]], indent,
+                            content_indent=indent + bullet.end())
+                blocks.append(cur)
+                continue
         if cur is not None and wrapped:
             cur.lines.append(body)
             continue
@@ -135,6 +150,21 @@ def scan(text: str, *, markdown: bool) -> list[Block]:
     for b in blocks:
         _finish(b, markdown)
     return blocks
+
+
+#: first characters that may start something other than the continuation of a paragraph
+_SPECIAL_MD = frozenset("#=-*_|>+")
+_SPECIAL_TEXT = frozenset("-*_|+")
+_STOPS = frozenset(".;:!?")
+_CLOSERS = "\"'”»)]"
+
+
+def _ends_sentence(line: str) -> bool:
+    """Whether the line ends a sentence: ``[.;:!?]`` and perhaps closing quotes or brackets."""
+    last = line[-1:]
+    if last in _STOPS:
+        return True
+    return last != "" and last in _CLOSERS and line.rstrip(_CLOSERS)[-1:] in _STOPS
 
 
 def _front_matter(lines: list[str], blocks: list[Block]) -> int:

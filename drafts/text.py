@@ -21,7 +21,6 @@ import re
 _MARKUP = str.maketrans("", "", "#*_>`\\")
 _PUNCT_ONLY = re.compile(r"[-+=|:~•·–—]*\Z")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
-_SPACE = re.compile(r"\s+")
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 # Emphasis: ``**x**``, ``__x__``, ``*x*``, ``_x_`` (the last only at word edges, so snake_case
 # and URLs keep their underscores). Bounded classes keep these linear on one line.
@@ -49,8 +48,9 @@ def words(text: str) -> list[str]:
 
 
 def squash(text: str) -> str:
-    """Collapse whitespace runs (hard wraps included) to single spaces: one paragraph, one line."""
-    return _SPACE.sub(" ", text).strip()
+    """Collapse whitespace runs (hard wraps included) to single spaces: one paragraph, one line.
+    (``str.split`` and the ``\\s`` of ``re`` agree on what whitespace is.)"""
+    return " ".join(text.split())
 
 
 def clean_inline(text: str) -> str:

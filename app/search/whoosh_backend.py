@@ -14,8 +14,8 @@ import re
 import threading
 from collections import Counter
 from contextlib import contextmanager
-from functools import lru_cache
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from whoosh import index as whoosh_index
