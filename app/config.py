@@ -35,6 +35,8 @@ def from_env() -> dict:
         "SQLALCHEMY_DATABASE_URI": _database_url(),
         "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "whoosh"),
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(ROOT / "search_index")),
+        # apply the search outbox right after a write request; "0" leaves it to `flask search process`
+        "SEARCH_PROCESS_ON_REQUEST": os.environ.get("SEARCH_PROCESS_ON_REQUEST", "1") != "0",
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),

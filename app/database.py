@@ -1,7 +1,9 @@
 """Engine set-up: SQLite tuned so several gunicorn workers can write at once."""
 from __future__ import annotations
 
-from flask import has_request_context, request
+from contextlib import contextmanager
+
+from flask import g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -26,5 +28,19 @@ def configure_engine(engine: Engine) -> None:
         # A deferred transaction that reads and then writes can fail with SQLITE_BUSY without
         # waiting (the busy handler cannot resolve a lock upgrade). Requests that may write take
         # the write lock up front, so they queue behind busy_timeout; reads stay concurrent.
-        writes = not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS")
+        writes = not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS") \
+            or g.get("sqlite_immediate", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+@contextmanager
+def write_in_read_request(session):
+    """For the rare GET that writes: end the read snapshot first, then begin with the write lock,
+    so the write waits its turn instead of failing with "database is locked"."""
+    session.commit()
+    g.sqlite_immediate = True
+    try:
+        yield
+        session.commit()
+    finally:
+        g.sqlite_immediate = False

@@ -11,9 +11,10 @@ from flask import (Blueprint, abort, current_app, flash, has_request_context, js
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from app import integrity, reading, services
+from app.database import write_in_read_request
 from app.extensions import db, limiter
 from app.history_diff import Row, body, compare_by_key, fold, sides, totals
 from app.models import Attribution, Comment, Draft, Follow, Notification, Proposal, Revision, User
@@ -211,15 +212,18 @@ def note_seen(user: User, draft: Draft, follow: Follow | None) -> int | None:
     if follow is not None and follow.last_seen_revision >= current:
         return None
     before = follow.last_seen_revision if follow is not None else 0
+    follow_id = follow.id if follow is not None else None
     try:
-        if follow is None:
-            with db.session.begin_nested():
+        with write_in_read_request(db.session):
+            if follow_id is None:
                 db.session.add(Follow(user_id=user.id, draft_id=draft.id, last_seen_revision=current,
                                       updated_at=services.now_utc()))
-        else:
-            follow.last_seen_revision, follow.updated_at = current, services.now_utc()
-        db.session.commit()
-    except IntegrityError:  # the same reader in two tabs at once: the other request recorded it
+            else:
+                db.session.execute(update(Follow).where(Follow.id == follow_id).values(
+                    last_seen_revision=current, updated_at=services.now_utc()))
+    except (IntegrityError, OperationalError):
+        # the same reader in two tabs at once, or a busy database: remembering "last seen" is not
+        # worth an error page; the banner simply shows again next time
         db.session.rollback()
     return before if 0 < before < current else None
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -88,8 +89,14 @@ def clause_body(clause: Clause) -> str:
 def shingles(text: str) -> frozenset[str]:
     """Lower-cased words and word pairs: pairs keep frequent words from making any two
     legal clauses look alike, single words keep very short clauses comparable."""
+    return _shingles(text)[0]
+
+
+def _shingles(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(``shingles(text)``, its word pairs alone, which ``_Matcher.far`` indexes)."""
     words = _WORD.findall(text.lower())
-    return frozenset(words).union(map(" ".join, itertools.pairwise(words)))
+    pairs = frozenset(map(" ".join, itertools.pairwise(words)))
+    return pairs.union(words), pairs
 
 
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:
@@ -132,7 +139,7 @@ class _Matcher:
         self.sims: dict[int, float] = {}  # new index -> similarity of its match
         self.same: set[int] = set()  # new indices whose match has the same body
         self._body: dict[tuple[int, int], str] = {}  # (side, index) -> body; side 0 old, 1 new
-        self._sh: dict[tuple[int, int], frozenset[str]] = {}
+        self._sh: dict[tuple[int, int], tuple[frozenset[str], frozenset[str]]] = {}
         self.old_by_eid = {c.eid: i for i, c in enumerate(old) if c.eid}
 
     def body(self, side: int, k: int) -> str:
@@ -142,9 +149,12 @@ class _Matcher:
         return body
 
     def sh(self, side: int, k: int) -> frozenset[str]:
+        return self._shingles(side, k)[0]
+
+    def _shingles(self, side: int, k: int) -> tuple[frozenset[str], frozenset[str]]:
         sh = self._sh.get((side, k))
         if sh is None:
-            sh = self._sh[side, k] = shingles(self.body(side, k))
+            sh = self._sh[side, k] = _shingles(self.body(side, k))
         return sh
 
     def pair(self, i: int, j: int, sim: float, same: bool = False) -> None:
@@ -223,22 +233,22 @@ class _Matcher:
     def far(self) -> set[tuple[int, int]]:
         """Last resort, for clauses moved far and edited: pairs of leftovers sharing at least
         two word pairs that are rare among the leftovers (an inverted index, not all pairs)."""
+        olds = [i for i in range(len(self.old)) if i not in self.old_to_new]
+        old_pairs = [self._shingles(0, i)[1] for i in olds]
+        # count in C first, so that only the few rare word pairs are indexed in Python
+        counts = Counter(itertools.chain.from_iterable(old_pairs))
+        rare = frozenset(s for s, n in counts.items() if n <= RARE)
         index: dict[str, list[int]] = {}
-        for i in range(len(self.old)):
-            if i not in self.old_to_new:
-                for s in self.sh(0, i):
-                    if " " in s:
-                        index.setdefault(s, []).append(i)
+        for i, sh in zip(olds, old_pairs):
+            for s in sh & rare:
+                index.setdefault(s, []).append(i)
         pairs: set[tuple[int, int]] = set()
         for j in range(len(self.new)):
             if j in self.new_to_old:
                 continue
-            hits: dict[int, int] = {}
-            for s in self.sh(1, j):
-                olds = index.get(s)
-                if olds and len(olds) <= RARE:
-                    for i in olds:
-                        hits[i] = hits.get(i, 0) + 1
+            hits: Counter[int] = Counter()
+            for s in self._shingles(1, j)[1] & rare:
+                hits.update(index[s])
             pairs.update((i, j) for i, n in hits.items() if n >= 2)
         return pairs
 
@@ -281,6 +291,13 @@ def align(old: Sequence[Clause], new: Sequence[Clause], *,
     here (``drafts.diff.compare`` fills them). ``reserved_keys``: keys used by earlier
     revisions, which a newly inserted clause must not take either.
     """
+    return align_indexed(old, new, reserved_keys=reserved_keys)[0]
+
+
+def align_indexed(old: Sequence[Clause], new: Sequence[Clause], *, reserved_keys: Iterable[str] = ()
+                  ) -> tuple[list[Change], list[tuple[int, int]], _Matcher]:
+    """``align``, plus each change's (old index, new index), -1 for none, and the matcher,
+    whose ``body`` cache ``drafts.diff.compare`` reuses instead of normalising again."""
     m = _Matcher(old, new)
     m.exact()
     m.greedy(m.candidates())
@@ -297,18 +314,23 @@ def align(old: Sequence[Clause], new: Sequence[Clause], *,
     # the comments on that old clause would otherwise appear on unrelated new text.
     used = {c.key for c in old}.union(reserved_keys)
     changes: list[Change] = []
+    index: list[tuple[int, int]] = []
     deleted = [i for i in range(len(old)) if i not in m.old_to_new]
     d = 0
     for j, clause in enumerate(new):
         while d < len(deleted) and deleted[d] < bound[j]:
             changes.append(Change("deleted", old[deleted[d]], None, similarity=0.0))
+            index.append((deleted[d], -1))
             d += 1
         i = m.new_to_old.get(j)
         if i is None:
             key = _unique_key(clause.eid, used)
             changes.append(Change("inserted", None, clause.with_key(key), similarity=0.0))
+            index.append((-1, j))
         else:
             changes.append(Change(_kind(m, i, j, in_order), old[i], clause.with_key(old[i].key),
                                   similarity=m.sims[j]))
+            index.append((i, j))
     changes.extend(Change("deleted", old[i], None, similarity=0.0) for i in deleted[d:])
-    return changes
+    index.extend((i, -1) for i in deleted[d:])
+    return changes, index, m

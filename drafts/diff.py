@@ -8,14 +8,14 @@ silently degrades to "delete everything, insert everything" (ECOSYSTEM.md sectio
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from os.path import commonprefix
 
 from diff_match_patch import diff_match_patch
 
-from drafts.align import KINDS, Change, align, clause_body, longest_increasing
+from drafts.align import KINDS, Change, align_indexed, clause_body, longest_increasing
 from drafts.document import Clause
 
 DELETE, EQUAL, INSERT = -1, 0, 1
@@ -45,31 +45,62 @@ def _dmp() -> diff_match_patch:
     return dmp
 
 
-class _Codes(dict):
+def _code(n: int) -> str:
     """diff_linesToChars with arbitrary units: one Private Use Area character per distinct unit
     (PUA characters are neither letters nor spaces, so dmp's cleanup heuristics stay neutral)."""
+    return chr(0xE000 + n if n < 6400 else 0xF0000 + n - 6400)
 
-    def __missing__(self, unit: str) -> str:
-        n = len(self)
-        code = self[unit] = chr(0xE000 + n if n < 6400 else 0xF0000 + n - 6400)
-        return code
 
-    def encode(self, units: Sequence[str]) -> str:
-        return "".join(map(self.__getitem__, units))
+_CODES = [_code(n) for n in range(6400)]
 
 
 def _unit_diff(a: Sequence[str], b: Sequence[str], *, semantic: bool) -> Ops:
     """Diff two unit sequences and give the ops back as text."""
-    table = _Codes()
-    ca, cb = table.encode(a), table.encode(b)
+    uniq = list(dict.fromkeys(itertools.chain(a, b)))  # codes in order of first appearance
+    codes = _CODES[:len(uniq)] if len(uniq) <= len(_CODES) else list(map(_code, range(len(uniq))))
+    table = dict(zip(uniq, codes))
+    ca, cb = "".join(map(table.__getitem__, a)), "".join(map(table.__getitem__, b))
     diffs: list[tuple[int, str]] = []
     _patience(ca, cb, diffs)
     dmp = _dmp()
     dmp.diff_cleanupMerge(diffs)
     if semantic:
         dmp.diff_cleanupSemantic(diffs)
-    units = {c: u for u, c in table.items()}
-    return [(op, "".join(units[c] for c in s)) for op, s in diffs]
+    units = dict(zip(codes, uniq)).__getitem__
+    return [(op, "".join(map(units, s))) for op, s in diffs]
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the common prefix, by halving (as dmp does): O(log n) slice comparisons
+    instead of ``os.path.commonprefix``'s loop over characters."""
+    if not a or not b or a[0] != b[0]:
+        return 0
+    lo, hi = 0, min(len(a), len(b))
+    if a[:hi] == b[:hi]:
+        return hi
+    while lo + 1 < hi:  # a[:lo] == b[:lo], a[:hi] != b[:hi]
+        mid = (lo + hi) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _common_suffix(a: str, b: str) -> int:
+    """Length of the common suffix (see ``_common_prefix``)."""
+    if not a or not b or a[-1] != b[-1]:
+        return 0
+    lo, hi = 0, min(len(a), len(b))
+    if a[len(a) - hi:] == b[len(b) - hi:]:
+        return hi
+    while lo + 1 < hi:  # the last lo characters agree, the last hi do not
+        mid = (lo + hi) // 2
+        if a[len(a) - mid:len(a) - lo] == b[len(b) - mid:len(b) - lo]:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 def _anchors(a: str, b: str) -> list[tuple[int, int]]:
@@ -90,11 +121,11 @@ def _patience(a: str, b: str, out: list[tuple[int, str]]) -> None:
     rewrite: Myers would only pair up frequent words (" ", "der", ","), which semantic
     cleanup folds back into one replacement, so it is emitted as that replacement directly.
     """
-    n = len(commonprefix((a, b)))
+    n = _common_prefix(a, b)
     if n:
         out.append((EQUAL, a[:n]))
         a, b = a[n:], b[n:]
-    m = len(commonprefix((a[::-1], b[::-1])))
+    m = _common_suffix(a, b)
     tail = a[len(a) - m:] if m else ""
     if m:
         a, b = a[:-m], b[:-m]
@@ -167,20 +198,13 @@ def word_diff(a: str, b: str) -> Ops:
     return _merge(_diff(a, b, 0))
 
 
-def _with_ops(change: Change) -> Change:
+def _with_ops(change: Change, a: str, b: str) -> Change:
+    """``a``, ``b``: the clause bodies of the old and new side ("" where there is none)."""
     if change.kind == "inserted":
-        assert change.new is not None
-        body = clause_body(change.new)
-        ops: tuple[tuple[int, str], ...] = ((INSERT, body),) if body else ()
+        ops: tuple[tuple[int, str], ...] = ((INSERT, b),) if b else ()
     elif change.kind == "deleted":
-        assert change.old is not None
-        body = clause_body(change.old)
-        ops = ((DELETE, body),) if body else ()
-    elif change.kind == "unchanged":
-        return change
+        ops = ((DELETE, a),) if a else ()
     else:
-        assert change.old is not None and change.new is not None
-        a, b = clause_body(change.old), clause_body(change.new)
         ops = () if a == b else tuple(word_diff(a, b))
     return Change(change.kind, change.old, change.new, ops, change.similarity)
 
@@ -191,7 +215,10 @@ def compare(old: Sequence[Clause], new: Sequence[Clause], *,
     (heading, blank line, text; whitespace normalised): empty for unchanged and for a clause
     renumbered with the same words, one insert/delete op for inserted/deleted clauses.
     ``reserved_keys``: see ``drafts.align.align``."""
-    return [_with_ops(c) for c in align(old, new, reserved_keys=reserved_keys)]
+    changes, index, m = align_indexed(old, new, reserved_keys=reserved_keys)
+    return [c if c.kind == "unchanged" else
+            _with_ops(c, m.body(0, i) if i >= 0 else "", m.body(1, j) if j >= 0 else "")
+            for c, (i, j) in zip(changes, index)]
 
 
 def totals(changes: Sequence[Change]) -> dict[str, int]:

@@ -7,7 +7,7 @@ and carries a lineage ``key`` that stays the same across revisions (see ``drafts
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -39,7 +39,10 @@ class Clause:
     num: str = ""
 
     def with_key(self, key: str) -> Clause:
-        return replace(self, key=key)
+        # not dataclasses.replace, which inspects the fields on every call (3,500 per diff)
+        if key == self.key:
+            return self
+        return Clause(key, self.eid, self.label, self.heading, self.text, self.kind, self.num)
 
     def as_dict(self) -> dict[str, str]:
         return {"key": self.key, "eid": self.eid, "label": self.label,

@@ -94,7 +94,8 @@ def _truncate_pg(app) -> None:
     from sqlalchemy import text
     from app.extensions import db
     with app.app_context():
-        names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        # search_document is PostgreSQL-only (migration 0002), so it is not in the models' metadata
+        names = ", ".join([f'"{t.name}"' for t in db.metadata.sorted_tables] + ['"search_document"'])
         with db.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 

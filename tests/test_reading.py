@@ -1,4 +1,5 @@
 """Reading needs no account: home, list, draft pages, revisions, permalinks."""
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -92,3 +93,65 @@ def test_language_switch_sets_a_cookie_and_never_redirects_off_site(client):
     assert r.status_code == 302 and r.headers["Location"] == "/drafts" and "lang=ru" in r.headers["Set-Cookie"]
     assert client.get("/lang/ru?next=//evil.example").headers["Location"] == "/"
     assert client.get("/lang/xx").status_code == 404
+
+
+def _shown_counts(html: str, eid: str) -> str:
+    section = html[html.index(f'id="{eid}"'):]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section[:section.index("</section>")]))
+
+
+@pytest.mark.both_backends
+def test_draft_page_counts_are_never_stale_in_another_worker(app, client, make_draft, make_user, login_as,
+                                                            tmp_path):
+    """The draft page keeps a revision's clause HTML and the counts per process; a second app on the
+    same database stands for another gunicorn worker, warmed before each change, and must show every
+    new comment, vote, changed or withdrawn vote, and hidden comment on its next request."""
+    from conftest import make_config
+
+    from app import create_app
+    from app.models import Comment, utcnow
+    slug = make_draft(text="# Law\n\n## Article 1. Rule\n\nText of rule one.\n\n## Article 2. Other\n\nText of rule two.")
+    with app.app_context():
+        eid = db.session.scalar(select(Clause.eid).where(Clause.text.contains("rule one")))
+        key = db.session.scalar(select(Clause.key).where(Clause.eid == eid))
+    other = create_app(make_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path))  # "the other worker"
+    reader = other.test_client()
+    login_as(client, make_user())
+
+    def shown() -> str:
+        return _shown_counts(reader.get(f"/drafts/{slug}").get_data(as_text=True), eid)
+
+    assert "0 comments 0 for 0 against" in shown()
+    assert client.post(f"/drafts/{slug}/comments", data={"body": "Fine.", "clause_key": key}).status_code == 302
+    assert "1 comment 0 for 0 against" in shown()
+    assert "1 comment" in reader.get(f"/drafts/{slug}/clauses/{eid}").get_data(as_text=True)
+    client.post(f"/drafts/{slug}/clauses/{eid}/vote", data={"value": "1"})
+    assert "1 comment 1 for 0 against" in shown()
+    client.post(f"/drafts/{slug}/clauses/{eid}/vote", data={"value": "-1"})
+    assert "1 comment 0 for 1 against" in shown()
+    client.post(f"/drafts/{slug}/clauses/{eid}/vote", data={"value": "0"})
+    assert "1 comment 0 for 0 against" in shown()
+    with app.app_context():  # moderation (no service yet) hides a comment and marks it changed
+        comment = db.session.scalar(select(Comment))
+        comment.status, comment.updated_at = "hidden", utcnow()
+        db.session.commit()
+    assert "0 comments 0 for 0 against" in shown()
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_draft_page_counts_follow_the_readers_language(app, client, make_draft, make_user, login_as):
+    slug = make_draft()
+    login_as(client, make_user())
+    with app.app_context():
+        key = db.session.scalar(select(Clause.key).where(Clause.text.contains("free of charge")))
+    client.post(f"/drafts/{slug}/comments", data={"body": "Yes.", "clause_key": key})
+    english = client.get(f"/drafts/{slug}").get_data(as_text=True)
+    client.set_cookie("lang", "ru")
+    russian = client.get(f"/drafts/{slug}").get_data(as_text=True)
+    assert "1 comment" in english and english.count('class="clause"') == russian.count('class="clause"')
+    from flask_babel import force_locale, ngettext
+    with app.test_request_context(), force_locale("ru"):
+        expected = ngettext("%(num)d comment", "%(num)d comments", 1)
+    assert expected in russian
