@@ -67,6 +67,21 @@ def _fail(exc: services.RuleError):
     abort(exc.status, exc.message)
 
 
+def _valid(form: Form) -> Form:
+    """:raise 400: with the form's own error messages."""
+    if not form.validate():
+        abort(400, "; ".join(str(e) for field in form for e in field.errors))
+    return form
+
+
+def staff_comment(comment_id: int) -> tuple[Comment, Draft]:
+    """:raise 404: no such visible comment. :raise 403: not staff of its draft's agency."""
+    item = db.session.get(Comment, comment_id)
+    if item is None or item.status != "visible":
+        abort(404)
+    return item, managed_draft(db.session.get(Draft, item.draft_id).slug)
+
+
 @bp.route("/staff/drafts/<slug>/review")
 @login_required
 def queue(slug: str):
@@ -127,9 +142,7 @@ def decide(proposal_id: int):
     """Accept, partly accept, note or reject a proposal with a public reason."""
     proposal = db.session.get(Proposal, proposal_id) or abort(404)
     draft = managed_draft(db.session.get(Draft, proposal.draft_id).slug)
-    form = DecisionForm()
-    if not form.validate():
-        abort(400, "; ".join(str(e) for f in form for e in f.errors))
+    form = _valid(DecisionForm())
     try:
         amendments.decide_proposal(current_user, proposal, form.outcome.data, form.reason.data)
     except services.RuleError as exc:
@@ -144,10 +157,7 @@ def decide(proposal_id: int):
 @login_required
 def comment(comment_id: int):
     """A comment as staff see it: decide on it and answer it officially."""
-    item = db.session.get(Comment, comment_id)
-    if item is None or item.status != "visible":
-        abort(404)
-    draft = managed_draft(db.session.get(Draft, item.draft_id).slug)
+    item, draft = staff_comment(comment_id)
     disposition = db.session.scalar(select(Disposition).where(Disposition.comment_id == item.id))
     form = DecisionForm(obj=disposition) if disposition else DecisionForm()
     return render_template("review/comment.html", draft=draft, item=item, disposition=disposition,
@@ -158,11 +168,8 @@ def comment(comment_id: int):
 @login_required
 def dispose(comment_id: int):
     """Record staff's decision on a comment, with a public reason."""
-    item = db.session.get(Comment, comment_id) or abort(404)
-    draft = managed_draft(db.session.get(Draft, item.draft_id).slug)
-    form = DecisionForm()
-    if not form.validate():
-        abort(400, "; ".join(str(e) for f in form for e in f.errors))
+    item, _draft = staff_comment(comment_id)
+    form = _valid(DecisionForm())
     try:
         amendments.dispose_comment(current_user, item, form.outcome.data, form.reason.data)
     except services.RuleError as exc:
@@ -176,11 +183,8 @@ def dispose(comment_id: int):
 @login_required
 def answer(comment_id: int):
     """Post an official answer, shown as such under the comment."""
-    item = db.session.get(Comment, comment_id) or abort(404)
-    draft = managed_draft(db.session.get(Draft, item.draft_id).slug)
-    form = AnswerForm()
-    if not form.validate():
-        abort(400, "; ".join(str(e) for f in form for e in f.errors))
+    item, draft = staff_comment(comment_id)
+    form = _valid(AnswerForm())
     try:
         reply = amendments.official_answer(current_user, item, form.body.data)
     except services.RuleError as exc:
