@@ -45,6 +45,7 @@ def from_env() -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") == "1",
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Muhokama <noreply@localhost>"),
+        "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS", "2")),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "Asia/Tashkent"),
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
@@ -63,6 +64,7 @@ DEFAULTS = {
     "BABEL_DEFAULT_LOCALE": "en",
     "LANGUAGES": ("en", "ru", "uz"),
     "COMMENTS_PER_PAGE": 20,
+    "PAGE_CACHE_SECONDS": 2,  # anonymous public pages; see app/pagecache.py
     "CLAUSES_PER_PAGE": 60,
     "API_PAGE_SIZE": 100,
     "RATELIMIT_HEADERS_ENABLED": True,

@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app import services
 from app.extensions import db
 from app.models import Agency, Clause, Comment, Draft, Revision
+from app.pagecache import public_page
 from app.urls import safe_next
 
 bp = Blueprint("reading", __name__)
@@ -77,6 +78,7 @@ def page_number() -> int:
 
 
 @bp.route("/")
+@public_page
 def home():
     """Show open consultations, closing soon first."""
     now = services.now_utc()
@@ -113,6 +115,7 @@ def draft_list():
 
 @bp.route("/drafts/<slug>")
 @bp.route("/drafts/<slug>/revisions/<int:number>")
+@public_page
 def draft(slug: str, number: int | None = None):
     """Show a revision of a draft clause by clause, with comment and vote counts per clause."""
     from app import history
@@ -243,6 +246,7 @@ def clause_page(slug: str, eid: str, number: int | None = None, *, form=None, vo
 
 @bp.route("/drafts/<slug>/clauses/<eid>")
 @bp.route("/drafts/<slug>/revisions/<int:number>/clauses/<eid>")
+@public_page
 def clause(slug: str, eid: str, number: int | None = None):
     """Show one clause (permalink by eid) with its comments, paginated."""
     return clause_page(slug, eid, number)

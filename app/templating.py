@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import lru_cache
 
 import markdown as markdown_lib
 import nh3
@@ -15,10 +16,15 @@ ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote"
 
 def render_markdown(text: str) -> Markup:
     """Markdown to HTML, then sanitised: Markdown passes raw HTML and javascript: links through."""
-    html = markdown_lib.markdown(text or "", output_format="html")
-    clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}},
-                      url_schemes={"http", "https", "mailto"}, link_rel="nofollow noopener noreferrer ugc")
-    return Markup(clean)
+    return Markup(_render_markdown(text or ""))
+
+
+@lru_cache(maxsize=4096)
+def _render_markdown(text: str) -> str:
+    """Pure and costly (a new Markdown parser each call), so a comment is rendered once per process."""
+    html = markdown_lib.markdown(text, output_format="html")
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}},
+                     url_schemes={"http", "https", "mailto"}, link_rel="nofollow noopener noreferrer ugc")
 
 
 def time_left(when: datetime, now: datetime | None = None) -> str:

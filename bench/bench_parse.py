@@ -129,7 +129,7 @@ def report(r: dict, repeat: int) -> str:
 | largest act, ru-nk-part1 v2 ({r['big_mb']:.2f} MB) | {r['big_time']:.2f} s | {r['big_time'] / r['big_mb']:.3f} s | |
 
 Memory, ru-nk-part1 v2 ({r['big_mb']:.2f} MB) in a fresh process, after `import drafts`
-({mp['import_kb'] / 1024:.0f} MB RSS, mostly lxml and the standard library):
+({mp['import_kb'] / 1024:.0f} MB RSS: the standard library; lxml loads only for XML input):
 
 | | peak RSS growth | tracemalloc peak |
 |---|---|---|

@@ -37,6 +37,7 @@ def make_config(url: str, tmp_path: Path, **extra) -> dict:
         "MAIL_SENDER": "Muhokama <noreply@example.org>",
         "DEFAULT_TIMEZONE": "Asia/Tashkent",
         "SESSION_COOKIE_SECURE": False,
+        "PAGE_CACHE_SECONDS": 0,  # tests that check freshness must not see a micro-cached page
         **extra,
     }
 

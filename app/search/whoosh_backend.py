@@ -12,6 +12,7 @@ import fcntl
 import logging
 import re
 import threading
+from array import array
 from collections import Counter
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -20,7 +21,6 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import query as Q
-from whoosh import sorting
 from whoosh.analysis import (
     Filter,
     LowercaseFilter,
@@ -33,7 +33,7 @@ from whoosh.writing import CLEAR
 
 from app.search import Backend, EngineQuery, EngineResult
 from app.search.analysis import LANGUAGES, make_snippet, uz_fold, uz_stem
-from app.search.documents import SearchDoc, Shown
+from app.search.documents import KINDS, SearchDoc, Shown
 
 log = logging.getLogger(__name__)
 _WORDS = re.compile(r"\w+")
@@ -137,6 +137,93 @@ def _fields(doc: SearchDoc) -> dict:
             f"t_{lang}": title}
 
 
+_CACHED = ("kind", "lang", "draft", "rev")  # few terms, large posting sets: kept as sets per searcher
+
+
+def _segment_tables(reader) -> tuple[bytearray, array]:
+    """Language code and draft id of each document of one segment, read once from the postings
+    (segments never change; deletions are left out of the postings every search reads)."""
+    n = reader.doc_count_all()
+    langs, drafts = bytearray(n), array("l", bytes(array("l").itemsize * n))
+    for field, table, value in (("lang", langs, lambda t: LANGUAGES.index(t) + 1), ("draft", drafts, int)):
+        for raw in reader.lexicon(field):
+            code = value(raw.decode() if isinstance(raw, bytes) else raw)
+            for docnum in reader.postings(field, raw).all_ids():
+                table[docnum] = code
+    return langs, drafts
+
+
+class _View:
+    """One searcher's matches as sets of document numbers, with the tables and sets that do not
+    change until the index does (cached per searcher, so per index generation)."""
+
+    def __init__(self, searcher, tables: dict):
+        self.searcher = searcher
+        self._terms: dict[tuple[str, str], frozenset] = {}
+        self._unseen: dict[tuple, frozenset] = {}
+        parts = []
+        for sub, _ in searcher.leaf_searchers():
+            segment = sub.reader().segment()
+            key = segment.segment_id() if segment is not None else None
+            parts.append(tables[key] if key in tables else _segment_tables(sub.reader()))
+            if key is not None:
+                tables[key] = parts[-1]
+        self.langs = bytearray().join(p[0] for p in parts)
+        self.drafts = array("l")
+        for p in parts:
+            self.drafts.extend(p[1])
+
+    def term(self, field: str, text: str) -> frozenset:
+        key = (field, text)
+        if key not in self._terms:
+            self._terms[key] = frozenset(self.searcher.docs_for_query(Q.Term(field, text)))
+        return self._terms[key]
+
+    def docs(self, q: Q.Query) -> set[int] | frozenset:
+        """The documents ``q`` matches: the same set whoosh's matchers give, without scoring."""
+        if isinstance(q, Q.AndNot):
+            found = self.docs(q.a)
+            return found - self.docs(q.b) if found else found
+        if isinstance(q, Q.And):
+            sets = []
+            for sub in q.subqueries:
+                sets.append(self.docs(sub))
+                if not sets[-1]:
+                    return frozenset()
+            sets.sort(key=len)
+            return sets[0].intersection(*sets[1:])
+        if isinstance(q, Q.Or):
+            return set().union(*(self.docs(sub) for sub in q.subqueries))
+        if isinstance(q, Q.Term) and q.fieldname in _CACHED:
+            return self.term(q.fieldname, q.text)
+        return set(self.searcher.docs_for_query(q))
+
+    def unseen(self, current: dict[int, int], hidden: set[int], all_revisions: bool) -> frozenset:
+        """Documents of unpublished drafts and clauses of revisions that are no longer current."""
+        key = (frozenset(current.items()), frozenset(hidden), all_revisions)
+        if key not in self._unseen:
+            docs: set[int] = set().union(*(self.term("draft", str(d)) for d in hidden))
+            for raw in [] if all_revisions else self.searcher.lexicon("rev"):
+                term = raw.decode() if isinstance(raw, bytes) else raw
+                draft, _, number = term.partition(":")
+                if number and current.get(int(draft)) != int(number):
+                    docs |= self.term("rev", term)
+            if len(self._unseen) > 8:
+                self._unseen.clear()
+            self._unseen[key] = frozenset(docs)
+        return self._unseen[key]
+
+    def split(self, found) -> dict[str, set[int]]:
+        return {kind: found & self.term("kind", kind) for kind in KINDS}
+
+    def counts(self, found, by_kind: dict[str, set[int]]) -> dict[str, Counter]:
+        langs = Counter(map(self.langs.__getitem__, found))
+        drafts = Counter(map(self.drafts.__getitem__, found))
+        return {"kind": Counter({k: len(v) for k, v in by_kind.items() if v}),
+                "lang": Counter({LANGUAGES[c - 1]: n for c, n in langs.items() if c}),
+                "draft": Counter({str(d): n for d, n in drafts.items() if d})}
+
+
 class WhooshBackend(Backend):
     name = "whoosh"
 
@@ -144,7 +231,7 @@ class WhooshBackend(Backend):
         self.dir = Path(directory)
         self._ix = None
         self._local = threading.local()
-        self._old_revs: tuple[object, frozenset] | None = None
+        self._tables: dict[str, tuple] = {}  # segment id -> _segment_tables()
 
     # --- the index files ---
 
@@ -201,13 +288,23 @@ class WhooshBackend(Backend):
             searcher = None
         if searcher is None:
             searcher = self._local.searcher = self._index().searcher()
+            self._local.view = None
         return searcher
+
+    def _view(self, searcher) -> _View:
+        view = getattr(self._local, "view", None)
+        if view is None or view.searcher is not searcher:
+            live = {sub.reader().segment().segment_id() for sub, _ in searcher.leaf_searchers()
+                    if sub.reader().segment() is not None}
+            self._tables = {k: v for k, v in self._tables.items() if k in live}  # merged away: forget
+            view = self._local.view = _View(searcher, self._tables)
+        return view
 
     def close(self) -> None:
         searcher = getattr(self._local, "searcher", None)
         if searcher is not None:
             searcher.close()
-            self._local.searcher = None
+            self._local.searcher = self._local.view = None
 
     def stats(self) -> dict[str, int]:
         searcher = self._searcher()
@@ -267,57 +364,33 @@ class WhooshBackend(Backend):
             main = _require(main, r)
         return main, dropped
 
-    def _old_revision_docs(self, searcher, current: dict[int, int]) -> frozenset:
-        """Clauses of revisions that are no longer current, cached per index generation."""
-        marker = (searcher.reader().generation if hasattr(searcher.reader(), "generation") else id(searcher),
-                  hash(frozenset(current.items())))
-        if self._old_revs and self._old_revs[0] == marker:
-            return self._old_revs[1]
-        docs: set[int] = set()
-        for raw in searcher.lexicon("rev"):
-            term = raw.decode() if isinstance(raw, bytes) else raw
-            if term == "-":
-                continue
-            draft, _, number = term.partition(":")
-            if current.get(int(draft)) != int(number):
-                docs.update(searcher.docs_for_query(Q.Term("rev", term)))
-        result = frozenset(docs)
-        self._old_revs = (marker, result)
-        return result
-
-    def _mask(self, searcher, eq: EngineQuery) -> set[int]:
-        mask: set[int] = set()
-        if not eq.all_revisions:
-            mask |= self._old_revision_docs(searcher, eq.current_revisions)
-        terms = [Q.Term("draft", str(d)) for d in eq.hidden_drafts]
-        terms += [Q.Term("key", k) for k in eq.exclude_keys]
-        if terms:
-            mask.update(searcher.docs_for_query(Q.Or(terms)))
-        return mask
-
     def search(self, eq: EngineQuery) -> EngineResult:
+        """Match as sets of document numbers (set algebra over posting lists, in C), drop what may
+        not be seen, count facets from per-document tables, then score only for each kind's page:
+        whoosh's collectors walk every match in Python, which made counting the slow part."""
         result = EngineResult()
         main, result.dropped = self._query(eq)
         if main is None:
             return result
         searcher = self._searcher()
-        mask = self._mask(searcher, eq)
-        if eq.facets:
-            facets = {"kind": sorting.FieldFacet("kind"), "lang": sorting.FieldFacet("lang"),
-                      "draft": sorting.FieldFacet("draft")}
-            counted = searcher.search(main, limit=1, mask=mask, groupedby=facets, maptype=sorting.Count,
-                                      scored=False)
-            for name in facets:
-                result.counts[name] = Counter({k: v for k, v in counted.groups(name).items() if k is not None})
+        view = self._view(searcher)
+        found = set(view.docs(main))  # a set, not a frozenset: whoosh's filter= takes only sets
+        found -= view.unseen(eq.current_revisions, eq.hidden_drafts, eq.all_revisions)
+        if eq.exclude_keys and found:
+            found -= view.docs(Q.Or([Q.Term("key", k) for k in eq.exclude_keys]))
+        by_kind = view.split(found)
+        result.counts = view.counts(found, by_kind)
         for kind in eq.kinds:
-            q = _require(main, Q.Term("kind", kind))
+            docs, end = by_kind.get(kind), eq.offset + eq.limit
+            if not docs or eq.offset >= len(docs):
+                result.hits[kind] = []
+                continue
+            q = _require(main, Q.Term("kind", kind))  # the query the page was always ranked by
             if eq.sort == "date":
-                hits = searcher.search(q, limit=eq.offset + eq.limit, mask=mask, sortedby="date", reverse=True)
+                hits = searcher.search(q, limit=end, filter=docs, sortedby="date", reverse=True)
             else:
-                hits = searcher.search(q, limit=eq.offset + eq.limit, mask=mask)
+                hits = searcher.search(q, limit=end, filter=docs)
             result.hits[kind] = [int(hit["key"].partition(":")[2]) for hit in hits[eq.offset:]]
-            if not eq.facets:
-                result.counts.setdefault("kind", Counter())[kind] = len(hits)
         return result
 
     def snippet(self, parsed, shown: Shown) -> str:

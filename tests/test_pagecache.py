@@ -1,0 +1,39 @@
+"""Anonymous public pages are micro-cached per process; logged-in readers always get fresh pages."""
+from sqlalchemy import select
+
+from app import services
+from app.extensions import db
+from app.models import Draft, User
+from conftest import SAMPLE_MD
+
+
+def test_anonymous_pages_are_kept_briefly_and_members_see_fresh_counts(app_factory):
+    from datetime import datetime, timedelta, timezone
+    app = app_factory(PAGE_CACHE_SECONDS=300)
+    now = datetime.now(timezone.utc)
+    with app.app_context():
+        draft = services.import_draft(SAMPLE_MD.encode(), fmt="md", title="Cached law", agency_name="A", lang="en",
+                                      opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=9), author=None)
+        user = services.create_user(email="m@example.org", password="long enough pw", display_name="M", confirmed=True)
+        db.session.commit()
+        slug, uid = draft.slug, user.id
+    anonymous = app.test_client()
+    first = anonymous.get(f"/drafts/{slug}").get_data(as_text=True)
+    assert "1 comment" not in first
+    with app.app_context():
+        draft = db.session.scalar(select(Draft))
+        key = services.revision_clauses(services.current_revision(draft))[-1].key
+        services.add_comment(db.session.get(User, uid), draft, body="New!", clause_key=key)
+        db.session.commit()
+    assert anonymous.get(f"/drafts/{slug}").get_data(as_text=True) == first  # served from the cache
+    member = app.test_client()
+    from conftest import login
+    login(member, "m@example.org", "long enough pw")
+    assert "1 comment" in member.get(f"/drafts/{slug}").get_data(as_text=True)
+    # another language or time zone is another page
+    other = app.test_client()
+    other.set_cookie("tz", "Europe/Moscow")
+    assert "1 comment" in other.get(f"/drafts/{slug}").get_data(as_text=True)
+    # errors are never cached
+    assert anonymous.get("/drafts/missing").status_code == 404
+    assert anonymous.get("/drafts/missing").status_code == 404
