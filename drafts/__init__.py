@@ -11,7 +11,6 @@ word diffs) on first use, so that ``python -m drafts diff a.md b.md`` does not p
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
 # Eager on purpose: these names are also submodule names (drafts/align.py, parse.py, ...).
 # Importing the submodules here, before binding the functions, keeps ``drafts.parse`` the
@@ -24,12 +23,35 @@ from drafts.load import load
 from drafts.parse import parse
 from drafts.text import words
 
+TYPE_CHECKING = False  # not typing's: importing typing costs a few ms per run
 if TYPE_CHECKING:
+    from typing import Any
+
     from drafts.anchor import Anchor, Quote, find_quote, make_quote, quote_from_exact
-    from drafts.diff import compare, comparison_html, comparison_json, comparison_text, diff_html, word_diff
+    from drafts.diff import (
+        compare,
+        comparison_html,
+        comparison_json,
+        comparison_text,
+        diff_html,
+        word_diff,
+    )
     from drafts.export import to_akn, to_html, to_markdown
-    from drafts.hashing import GENESIS, canonical, chain_hash, clauses_content_hash, content_hash
-    from drafts.merge import Conflict, Hunk, MergeConflict, MergeResult, merge_proposal, merge_proposals
+    from drafts.hashing import (
+        GENESIS,
+        canonical,
+        chain_hash,
+        clauses_content_hash,
+        content_hash,
+    )
+    from drafts.merge import (
+        Conflict,
+        Hunk,
+        MergeConflict,
+        MergeResult,
+        merge_proposal,
+        merge_proposals,
+    )
 
 _LAZY = {
     **dict.fromkeys(("Anchor", "Quote", "find_quote", "make_quote", "quote_from_exact"), "anchor"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 #: Heading keyword -> provision kind. Keys are lower case; matching ignores case.
 KEYWORDS: dict[str, str] = {
@@ -170,6 +171,7 @@ def match_marker(line: str) -> Marker | None:
     return Marker(num, printed, form, marker_classes(num), m.end())
 
 
+@lru_cache(maxsize=4096)  # a law numbers thousands of paragraphs with a few dozen numbers
 def marker_classes(num: str) -> tuple[str, ...]:
     """The numbering classes a marker's number may belong to, the likeliest first: "(i)" opens a
     Roman list unless it follows "(h)"; "(ii)" is Roman unless it follows "(hh)"."""
@@ -196,6 +198,7 @@ def follows(cls: str, prev: str, num: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=4096)
 def eid_num(num: str) -> str:
     """The number as it may appear in an eid: ASCII lower case, [a-z0-9.-] only."""
     n = num.strip().lower()

@@ -12,7 +12,6 @@ already open at the same indentation closes everything opened since and becomes 
 """
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 from drafts.document import Document, Provision
@@ -25,6 +24,9 @@ EID_PREFIX = {
     "article": "art", "paragraph": "para", "point": "point", "heading": "hcontainer",
     "annex": "att", "preamble": "preamble", "frontmatter": "preface", "text": "text",
 }
+
+
+_HEAD_KINDS = GROUP_KINDS | ARTICLE_KINDS
 
 
 @dataclass
@@ -201,13 +203,13 @@ def assign_eids(provisions: list[Provision], prefix: str = "", used: set[str] | 
     own paragraphs. A clash (two "§ 5" in one law) gets a suffix: "sec_5_2".
     """
     used = set() if used is None else used
-    counts: Counter[str] = Counter()
+    counts: dict[str, int] = {}
     for p in provisions:
         short = EID_PREFIX.get(p.kind, "hcontainer")
         num = eid_num(p.num) if p.num else ""
         if not num:
-            counts[short] += 1
-            num = str(counts[short])
+            counts[short] = n = counts.get(short, 0) + 1
+            num = str(n)
         token = short if p.kind in ("preamble", "frontmatter") and num == "1" else f"{short}_{num}"
         eid = f"{prefix}__{token}" if prefix else token
         if eid in used:
@@ -219,7 +221,7 @@ def assign_eids(provisions: list[Provision], prefix: str = "", used: set[str] | 
         p.eid = eid
         if p.children:
             structural = p.kind == "heading" and not p.num
-            heads = [c for c in p.children if c.kind in GROUP_KINDS | ARTICLE_KINDS and c.num]
+            heads = [c for c in p.children if c.kind in _HEAD_KINDS and c.num] if structural else []
             if structural and heads:
                 assign_eids(heads, prefix, used)
                 ids = {id(c) for c in heads}

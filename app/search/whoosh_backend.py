@@ -13,6 +13,7 @@ import logging
 import re
 import threading
 from array import array
+from bisect import bisect_left
 from collections import Counter
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from whoosh.analysis import (
     StopFilter,
 )
 from whoosh.fields import DATETIME, ID, TEXT, Schema
+from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.writing import CLEAR
 
 from app.search import Backend, EngineQuery, EngineResult
@@ -224,6 +226,30 @@ class _View:
                 "draft": Counter({str(d): n for d, n in drafts.items() if d})}
 
 
+class _Only(Q.Query):
+    """Exactly ``docs``, each scored as ``term`` scores it. Stands in for the unscored kind term of
+    the ranking query: an ID term gives every document the same score (its boost), so the ranking
+    stays bit for bit what it was, but the matcher visits only visible matches of one kind instead
+    of skipping through a posting list that holds most of the index."""
+
+    def __init__(self, searcher, docs, term: Q.Term):
+        self.docs, self.term = sorted(docs), term
+        self.offsets = {id(sub): offset for sub, offset in searcher.leaf_searchers()}
+
+    def estimate_size(self, ixreader=None) -> int:
+        return len(self.docs)
+
+    def matcher(self, searcher, context=None):
+        offset = self.offsets[id(searcher)]
+        lo = bisect_left(self.docs, offset)
+        ids = [d - offset for d in self.docs[lo:bisect_left(self.docs, offset + searcher.doc_count_all())]]
+        if not ids:
+            return NullMatcher()
+        term = self.term.matcher(searcher, context)
+        term.skip_to(ids[0])
+        return ListMatcher(ids, all_weights=term.score())
+
+
 class WhooshBackend(Backend):
     name = "whoosh"
 
@@ -365,31 +391,30 @@ class WhooshBackend(Backend):
         return main, dropped
 
     def search(self, eq: EngineQuery) -> EngineResult:
-        """Match as sets of document numbers (set algebra over posting lists, in C), drop what may
-        not be seen, count facets from per-document tables, then score only for each kind's page:
-        whoosh's collectors walk every match in Python, which made counting the slow part."""
+        """Match as sets of document numbers (set algebra over posting lists), drop what may not be
+        seen, count facets from per-document tables, and score only the visible matches of each
+        kind: whoosh's collectors walk every match in Python, which made counting the slow part."""
         result = EngineResult()
         main, result.dropped = self._query(eq)
         if main is None:
             return result
         searcher = self._searcher()
         view = self._view(searcher)
-        found = set(view.docs(main))  # a set, not a frozenset: whoosh's filter= takes only sets
-        found -= view.unseen(eq.current_revisions, eq.hidden_drafts, eq.all_revisions)
+        found = view.docs(main) - view.unseen(eq.current_revisions, eq.hidden_drafts, eq.all_revisions)
         if eq.exclude_keys and found:
             found -= view.docs(Q.Or([Q.Term("key", k) for k in eq.exclude_keys]))
         by_kind = view.split(found)
         result.counts = view.counts(found, by_kind)
         for kind in eq.kinds:
-            docs, end = by_kind.get(kind), eq.offset + eq.limit
+            docs, end = by_kind[kind], eq.offset + eq.limit
             if not docs or eq.offset >= len(docs):
                 result.hits[kind] = []
                 continue
-            q = _require(main, Q.Term("kind", kind))  # the query the page was always ranked by
+            q = Q.And([main, _Only(searcher, docs, _unscored(Q.Term("kind", kind)))])
             if eq.sort == "date":
-                hits = searcher.search(q, limit=end, filter=docs, sortedby="date", reverse=True)
+                hits = searcher.search(q, limit=end, sortedby="date", reverse=True)
             else:
-                hits = searcher.search(q, limit=end, filter=docs)
+                hits = searcher.search(q, limit=end)
             result.hits[kind] = [int(hit["key"].partition(":")[2]) for hit in hits[eq.offset:]]
         return result
 
