@@ -368,9 +368,11 @@ class WhooshBackend(Backend):
             (clauses.append((parts, stops)) if parts else dropped.append(clause.text))
         if not clauses:
             return None, dropped
-        # A stop word lets every document of its language pass, unless the query has nothing else
-        # to look for in that language (then "the" alone finds nothing, as in PostgreSQL).
-        content = set(LANGUAGES) - set.intersection(*(set(stops) for _, stops in clauses))
+        # With all words required, a stop word lets every document of its language pass, unless
+        # the query has nothing else to look for in that language (then "the" alone finds nothing,
+        # as in PostgreSQL). With any word, it adds nothing there: passing every English document
+        # would make "what does the tax code say" match all of them.
+        content = set() if eq.any_terms else set(LANGUAGES) - set.intersection(*(set(s) for _, s in clauses))
         must = [Q.Or(parts + [Q.Term("lang", lang, boost=UNSCORED) for lang in stops if lang in content])
                 for parts, stops in clauses]
         main = Q.Or(must, scale=0.9) if eq.any_terms else Q.And(must)
