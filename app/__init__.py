@@ -43,6 +43,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from app import accounts, api, errors, reading, participation, staff, templating
     templating.init_app(app)
     errors.init_app(app)
+    from app import security
+    security.init_app(app)
     app.register_blueprint(accounts.bp)
     app.register_blueprint(reading.bp)
     app.register_blueprint(participation.bp)
