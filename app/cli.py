@@ -1,6 +1,7 @@
 """Command line: ``flask users create``, ``flask drafts import``, ``flask demo``."""
 from __future__ import annotations
 
+import logging
 import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -45,6 +46,18 @@ def create_user(email: str, role: str, agency: str | None, display_name: str | N
     click.echo(f"Created {user.role} {user.email}" + (f" ({user.agency.name})" if user.agency else ""))
 
 
+def _commit() -> None:
+    """Commit, then bring the search index up to date (the outbox holds the changes; after a web
+    request the app does this itself). Indexing trouble is logged and left for `flask search process`."""
+    db.session.commit()
+    from app.search import get_backend, outbox
+    try:
+        outbox.drain(get_backend(), blocking=True)
+    except Exception:  # noqa: BLE001 - the data is committed; only the index lags
+        db.session.rollback()
+        logging.getLogger(__name__).exception("search index not updated; run `flask search process`")
+
+
 def _when(value: str | None, default: datetime) -> datetime:
     if not value:
         return default
@@ -81,7 +94,7 @@ def import_draft(file: Path, title: str, agency: str, lang: str, fmt: str | None
                                       published=not unpublished)
     except services.RuleError as exc:
         _fail(exc.message)
-    db.session.commit()
+    _commit()
     click.echo(draft.slug)
 
 
@@ -105,7 +118,7 @@ def revise_draft(slug: str, file: Path, note: str, fmt: str | None):
         revision = publish_revision(draft, data, fmt=fmt, note=note, author=None, filename=file.name)
     except services.RuleError as exc:
         _fail(exc.message)
-    db.session.commit()
+    _commit()
     click.echo(revision.number)
 
 
@@ -143,7 +156,7 @@ def demo(if_empty: bool):
     if db.session.scalar(select(User.id).where(User.email == demo_data.STAFF_EMAIL)):
         _fail("the sample consultation is loaded already.", 1)
     slug = demo_data.load()
-    db.session.commit()
+    _commit()
     click.echo(f"Loaded the sample consultation: /drafts/{slug}")
     click.echo(f"Staff login: {demo_data.STAFF_EMAIL} / {demo_data.PASSWORD}; "
                f"citizen login: {demo_data.CITIZEN_EMAILS[0]} / {demo_data.PASSWORD}")

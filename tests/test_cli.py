@@ -40,6 +40,9 @@ def test_drafts_import_prints_the_slug(app, runner, tmp_path):
         draft = db.session.scalar(select(Draft))
         assert draft.closes_at.isoformat() == "2026-02-01T00:00:00+00:00"
         assert len(draft.revisions) == 1 and draft.revisions[0].chain_hash
+    # the command also brought the search index up to date
+    hits = app.test_client().get("/api/v1/search?q=charge").get_json()["hits"]
+    assert any(h.get("draft") == "law-on-public-libraries" or "law-on-public-libraries" in str(h) for h in hits)
 
 
 @pytest.mark.parametrize("content, args, message", [
