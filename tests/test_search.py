@@ -221,6 +221,37 @@ def test_earlier_revisions_are_searched_only_when_asked(client, make_draft, app)
     assert [h["revision"] for h in find(client, "standard")["groups"]["clause"]] == [2]
 
 
+def test_the_any_word_fallback_counts_only_documents_with_one_of_the_words(client, make_draft, add_comment):
+    slug = make_draft(TAX_MD, title="Tax Code")
+    match = add_comment(slug, "Freelancers will be worse off.")
+    add_comment(slug, "Monthly is too often.")
+    result = find(client, "the freelancers of the zeppelins")  # no document has both; "the" says nothing
+    assert result["matched_any_word"] and refs(result, "comment") == [match]
+    assert result["counts"]["kind"] == {"draft": 0, "clause": 0, "comment": 1} and result["total"] == 1
+
+
+@pytest.mark.parametrize("app", ["whoosh"], indirect=True)
+def test_whoosh_pages_keep_the_order_of_a_plain_whoosh_search(app, client, make_draft, add_comment):
+    """The engine scores only the visible matches of one kind; ties and segments must not change
+    the order whoosh itself gives (score, then document number)."""
+    from app.search import EngineQuery, get_backend
+    from app.search.analysis import parse_query
+    from app.search.whoosh_backend import Q, _require
+    slug = make_draft(TAX_MD, title="Tax Code")
+    texts = ["Tax is fine.", "The tax on income is too high; tax it less.", "A comment on tax forms."]
+    for i in range(15):
+        add_comment(slug, texts[i % 3])  # repeated texts score the same
+        if i % 4 == 0:
+            find(client, "tax")  # applies the outbox now: the index gets several segments
+    got = refs(find(client, "tax", kind="comment", per_page=50), "comment")
+    with app.test_request_context():
+        backend = get_backend()
+        main, _ = backend._query(EngineQuery(parse_query("tax"), ["comment"], {}))
+        hits = backend._searcher().search(_require(main, Q.Term("kind", "comment")), limit=50)
+        assert len(backend._searcher().leaf_searchers()) > 1
+        assert got == [int(hit["key"].partition(":")[2]) for hit in hits] and len(got) == 15
+
+
 def test_search_page_groups_results_and_every_page_has_a_search_box(client, make_draft, add_comment):
     slug = make_draft(TAX_MD, title="Tax Code")
     add_comment(slug, "Self-employed people need a simpler form.")

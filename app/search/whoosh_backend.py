@@ -1,10 +1,11 @@
 """The Whoosh engine (whoosh3): files in SEARCH_INDEX_DIR, one process writes at a time.
 
-The only module that imports whoosh. Each document's text goes into the fields of its language,
-analysed there (Snowball stemming for en/ru/de, the light stemmer of analysis.py for Uzbek, after
-folding Cyrillic Uzbek to Latin). A query word is analysed by every language's analyser and may
-match in any of them. Searchers are reused and refreshed; writers wait for the lock only when asked
-to (``flask search process``), so a web request never waits for another worker.
+With its helper whoosh_sets, the only module that imports whoosh. Each document's text goes into
+the fields of its language, analysed there (Snowball stemming for en/ru/de, the light stemmer of
+analysis.py for Uzbek, after folding Cyrillic Uzbek to Latin). A query word is analysed by every
+language's analyser and may match in any of them. Searchers are reused and reopened when the index
+changed; writers wait for the lock only when asked to (``flask search process``), so a web request
+never waits for another worker.
 """
 from __future__ import annotations
 
@@ -12,9 +13,6 @@ import fcntl
 import logging
 import re
 import threading
-from array import array
-from bisect import bisect_left
-from collections import Counter
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -30,12 +28,12 @@ from whoosh.analysis import (
     StopFilter,
 )
 from whoosh.fields import DATETIME, ID, TEXT, Schema
-from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.writing import CLEAR
 
 from app.search import Backend, EngineQuery, EngineResult
 from app.search.analysis import LANGUAGES, make_snippet, uz_fold, uz_stem
-from app.search.documents import KINDS, SearchDoc, Shown
+from app.search.documents import SearchDoc, Shown
+from app.search.whoosh_sets import Only, Segment, View
 
 log = logging.getLogger(__name__)
 _WORDS = re.compile(r"\w+")
@@ -139,117 +137,6 @@ def _fields(doc: SearchDoc) -> dict:
             f"t_{lang}": title}
 
 
-_CACHED = ("kind", "lang", "draft", "rev")  # few terms, large posting sets: kept as sets per searcher
-
-
-def _segment_tables(reader) -> tuple[bytearray, array]:
-    """Language code and draft id of each document of one segment, read once from the postings
-    (segments never change; deletions are left out of the postings every search reads)."""
-    n = reader.doc_count_all()
-    langs, drafts = bytearray(n), array("l", bytes(array("l").itemsize * n))
-    for field, table, value in (("lang", langs, lambda t: LANGUAGES.index(t) + 1), ("draft", drafts, int)):
-        for raw in reader.lexicon(field):
-            code = value(raw.decode() if isinstance(raw, bytes) else raw)
-            for docnum in reader.postings(field, raw).all_ids():
-                table[docnum] = code
-    return langs, drafts
-
-
-class _View:
-    """One searcher's matches as sets of document numbers, with the tables and sets that do not
-    change until the index does (cached per searcher, so per index generation)."""
-
-    def __init__(self, searcher, tables: dict):
-        self.searcher = searcher
-        self._terms: dict[tuple[str, str], frozenset] = {}
-        self._unseen: dict[tuple, frozenset] = {}
-        parts = []
-        for sub, _ in searcher.leaf_searchers():
-            segment = sub.reader().segment()
-            key = segment.segment_id() if segment is not None else None
-            parts.append(tables[key] if key in tables else _segment_tables(sub.reader()))
-            if key is not None:
-                tables[key] = parts[-1]
-        self.langs = bytearray().join(p[0] for p in parts)
-        self.drafts = array("l")
-        for p in parts:
-            self.drafts.extend(p[1])
-
-    def term(self, field: str, text: str) -> frozenset:
-        key = (field, text)
-        if key not in self._terms:
-            self._terms[key] = frozenset(self.searcher.docs_for_query(Q.Term(field, text)))
-        return self._terms[key]
-
-    def docs(self, q: Q.Query) -> set[int] | frozenset:
-        """The documents ``q`` matches: the same set whoosh's matchers give, without scoring."""
-        if isinstance(q, Q.AndNot):
-            found = self.docs(q.a)
-            return found - self.docs(q.b) if found else found
-        if isinstance(q, Q.And):
-            sets = []
-            for sub in q.subqueries:
-                sets.append(self.docs(sub))
-                if not sets[-1]:
-                    return frozenset()
-            sets.sort(key=len)
-            return sets[0].intersection(*sets[1:])
-        if isinstance(q, Q.Or):
-            return set().union(*(self.docs(sub) for sub in q.subqueries))
-        if isinstance(q, Q.Term) and q.fieldname in _CACHED:
-            return self.term(q.fieldname, q.text)
-        return set(self.searcher.docs_for_query(q))
-
-    def unseen(self, current: dict[int, int], hidden: set[int], all_revisions: bool) -> frozenset:
-        """Documents of unpublished drafts and clauses of revisions that are no longer current."""
-        key = (frozenset(current.items()), frozenset(hidden), all_revisions)
-        if key not in self._unseen:
-            docs: set[int] = set().union(*(self.term("draft", str(d)) for d in hidden))
-            for raw in [] if all_revisions else self.searcher.lexicon("rev"):
-                term = raw.decode() if isinstance(raw, bytes) else raw
-                draft, _, number = term.partition(":")
-                if number and current.get(int(draft)) != int(number):
-                    docs |= self.term("rev", term)
-            if len(self._unseen) > 8:
-                self._unseen.clear()
-            self._unseen[key] = frozenset(docs)
-        return self._unseen[key]
-
-    def split(self, found) -> dict[str, set[int]]:
-        return {kind: found & self.term("kind", kind) for kind in KINDS}
-
-    def counts(self, found, by_kind: dict[str, set[int]]) -> dict[str, Counter]:
-        langs = Counter(map(self.langs.__getitem__, found))
-        drafts = Counter(map(self.drafts.__getitem__, found))
-        return {"kind": Counter({k: len(v) for k, v in by_kind.items() if v}),
-                "lang": Counter({LANGUAGES[c - 1]: n for c, n in langs.items() if c}),
-                "draft": Counter({str(d): n for d, n in drafts.items() if d})}
-
-
-class _Only(Q.Query):
-    """Exactly ``docs``, each scored as ``term`` scores it. Stands in for the unscored kind term of
-    the ranking query: an ID term gives every document the same score (its boost), so the ranking
-    stays bit for bit what it was, but the matcher visits only visible matches of one kind instead
-    of skipping through a posting list that holds most of the index."""
-
-    def __init__(self, searcher, docs, term: Q.Term):
-        self.docs, self.term = sorted(docs), term
-        self.offsets = {id(sub): offset for sub, offset in searcher.leaf_searchers()}
-
-    def estimate_size(self, ixreader=None) -> int:
-        return len(self.docs)
-
-    def matcher(self, searcher, context=None):
-        offset = self.offsets[id(searcher)]
-        lo = bisect_left(self.docs, offset)
-        ids = [d - offset for d in self.docs[lo:bisect_left(self.docs, offset + searcher.doc_count_all())]]
-        if not ids:
-            return NullMatcher()
-        term = self.term.matcher(searcher, context)
-        term.skip_to(ids[0])
-        return ListMatcher(ids, all_weights=term.score())
-
-
 class WhooshBackend(Backend):
     name = "whoosh"
 
@@ -257,7 +144,7 @@ class WhooshBackend(Backend):
         self.dir = Path(directory)
         self._ix = None
         self._local = threading.local()
-        self._tables: dict[str, tuple] = {}  # segment id -> _segment_tables()
+        self._segments: dict[str, Segment] = {}  # by segment id, shared by this process's threads
 
     # --- the index files ---
 
@@ -317,13 +204,12 @@ class WhooshBackend(Backend):
             self._local.view = None
         return searcher
 
-    def _view(self, searcher) -> _View:
+    def _view(self, searcher) -> View:
         view = getattr(self._local, "view", None)
         if view is None or view.searcher is not searcher:
-            live = {sub.reader().segment().segment_id() for sub, _ in searcher.leaf_searchers()
-                    if sub.reader().segment() is not None}
-            self._tables = {k: v for k, v in self._tables.items() if k in live}  # merged away: forget
-            view = self._local.view = _View(searcher, self._tables)
+            view = self._local.view = View(searcher, self._segments)
+            live = view.segment_ids()
+            self._segments = {k: v for k, v in self._segments.items() if k in live}  # merged away: forget
         return view
 
     def close(self) -> None:
@@ -393,9 +279,8 @@ class WhooshBackend(Backend):
         return main, dropped
 
     def search(self, eq: EngineQuery) -> EngineResult:
-        """Match as sets of document numbers (set algebra over posting lists), drop what may not be
-        seen, count facets from per-document tables, and score only the visible matches of each
-        kind: whoosh's collectors walk every match in Python, which made counting the slow part."""
+        """Match as sets (whoosh_sets), drop what may not be seen, count, then rank only the visible
+        matches of each kind with the query pages were always ranked by."""
         result = EngineResult()
         main, result.dropped = self._query(eq)
         if main is None:
@@ -412,7 +297,7 @@ class WhooshBackend(Backend):
             if not docs or eq.offset >= len(docs):
                 result.hits[kind] = []
                 continue
-            q = Q.And([main, _Only(searcher, docs, _unscored(Q.Term("kind", kind)))])
+            q = Q.And([main, Only(searcher, docs, _unscored(Q.Term("kind", kind)))])
             if eq.sort == "date":
                 hits = searcher.search(q, limit=end, sortedby="date", reverse=True)
             else:

@@ -1,0 +1,167 @@
+"""Whoosh searches as sets of document numbers: the helpers of whoosh_backend (the two are the
+only modules that import whoosh).
+
+Whoosh's collectors walk every match in pure Python, and its facets read a column per match, so
+counting facets over thousands of matches cost more than the ranking. Here a query's matches are
+set algebra over posting lists (C-level ``set`` operations), visibility is a set subtraction, facets
+are counted from per-document tables, and the ranking query is restricted to the visible matches of
+one kind (``Only``), so whoosh scores those and nothing else.
+"""
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections import Counter
+
+from whoosh import query as Q
+from whoosh.matching import ListMatcher, NullMatcher
+
+from app.search.analysis import LANGUAGES
+from app.search.documents import KINDS
+
+_KINDS = tuple(KINDS)
+_PER_VIEW = ("kind", "lang", "draft")  # few terms with long posting lists: cached as sets per searcher
+
+
+class Segment:
+    """What one segment says about each of its documents: kind, language and draft, plus the
+    documents of each draft and revision. A segment never changes; documents deleted from it later
+    stay in these tables, which is harmless: they are only read for documents a live posting list
+    matched, or subtracted. Kept by segment id until the segment is merged away."""
+
+    def __init__(self, reader):
+        n = reader.doc_count_all()
+        self.kinds, self.langs = bytearray(n), bytearray(n)
+        self.drafts = array("l", bytes(array("l").itemsize * n))
+        self.sets: dict[tuple[str, str], frozenset] = {}
+        self.unseen: dict[tuple, frozenset] = {}
+        for field, table, code in (("kind", self.kinds, lambda t: _KINDS.index(t) + 1),
+                                   ("lang", self.langs, lambda t: LANGUAGES.index(t) + 1),
+                                   ("draft", self.drafts, int)):
+            for raw in reader.lexicon(field):
+                value = code(raw.decode() if isinstance(raw, bytes) else raw)
+                for docnum in reader.postings(field, raw).all_ids():
+                    table[docnum] = value
+
+    def hidden(self, reader, key: tuple, current: dict[int, int], drafts: set[int], all_revisions: bool):
+        """This segment's documents of unpublished drafts and of revisions no longer current.
+        (Shared by threads: read once into a local, so a concurrent clear() cannot lose it.)"""
+        docs = self.unseen.get(key)
+        if docs is None:
+            terms = [("draft", str(d)) for d in drafts]
+            for raw in [] if all_revisions else reader.lexicon("rev"):
+                term = raw.decode() if isinstance(raw, bytes) else raw
+                draft, _, number = term.partition(":")
+                if number and current.get(int(draft)) != int(number):
+                    terms.append(("rev", term))
+            found: set[int] = set()
+            for field, text in terms:
+                if (field, text) not in self.sets:
+                    self.sets[field, text] = frozenset(reader.postings(field, text).all_ids()) \
+                        if (field, text) in reader else frozenset()
+                found |= self.sets[field, text]
+            if len(self.unseen) > 8:
+                self.unseen.clear()
+            docs = self.unseen[key] = frozenset(found)
+        return docs
+
+
+class View:
+    """One searcher (one index generation): its segments' tables joined, plus the sets that stay
+    the same until the index changes."""
+
+    def __init__(self, searcher, segments: dict[str, Segment]):
+        self.searcher = searcher
+        self.leaves = []  # (sub-searcher, offset, Segment)
+        for sub, offset in searcher.leaf_searchers():
+            segment = sub.reader().segment()
+            seg_id = segment.segment_id() if segment is not None else None
+            data = segments.get(seg_id) or Segment(sub.reader())
+            if seg_id is not None:
+                segments[seg_id] = data
+            self.leaves.append((sub, offset, data))
+        self.kinds = bytearray().join(d.kinds for _, _, d in self.leaves)
+        self.langs = bytearray().join(d.langs for _, _, d in self.leaves)
+        self.drafts = array("l")
+        for _, _, data in self.leaves:
+            self.drafts.extend(data.drafts)
+        self._terms: dict[tuple[str, str], frozenset] = {}
+        self._unseen: dict[tuple, frozenset] = {}
+
+    def segment_ids(self) -> set[str]:
+        return {sub.reader().segment().segment_id() for sub, _, _ in self.leaves if sub.reader().segment()}
+
+    def docs(self, q: Q.Query) -> set[int] | frozenset:
+        """The documents ``q`` matches: the set whoosh's matchers would give, without scoring."""
+        if isinstance(q, Q.AndNot):
+            found = self.docs(q.a)
+            return found - self.docs(q.b) if found else found
+        if isinstance(q, Q.And):
+            sets = []
+            for sub in q.subqueries:
+                sets.append(self.docs(sub))
+                if not sets[-1]:
+                    return frozenset()
+            sets.sort(key=len)
+            return sets[0].intersection(*sets[1:])
+        if isinstance(q, Q.Or):
+            return set().union(*(self.docs(sub) for sub in q.subqueries))
+        if isinstance(q, Q.Term) and q.fieldname in _PER_VIEW:
+            key = (q.fieldname, q.text)
+            if key not in self._terms:
+                self._terms[key] = frozenset(self.searcher.docs_for_query(q))
+            return self._terms[key]
+        return set(self.searcher.docs_for_query(q))
+
+    def unseen(self, current: dict[int, int], hidden: set[int], all_revisions: bool) -> frozenset:
+        """Documents of unpublished drafts and clauses of revisions that are no longer current."""
+        key = (frozenset(current.items()), frozenset(hidden), all_revisions)
+        if key not in self._unseen:
+            parts = [(offset, data.hidden(sub.reader(), key, current, hidden, all_revisions))
+                     for sub, offset, data in self.leaves]
+            docs: set[int] | frozenset = parts[0][1] if len(parts) == 1 else set()
+            for offset, local in parts if len(parts) > 1 else ():
+                docs |= {d + offset for d in local} if offset else local
+            if len(self._unseen) > 8:
+                self._unseen.clear()
+            self._unseen[key] = docs
+        return self._unseen[key]
+
+    def split(self, found) -> dict[str, list[int]]:
+        """Matches by kind, each sorted by document number."""
+        groups: list[list[int]] = [[] for _ in range(len(_KINDS) + 1)]
+        kinds = self.kinds
+        for docnum in sorted(found):
+            groups[kinds[docnum]].append(docnum)
+        return {kind: groups[i + 1] for i, kind in enumerate(_KINDS)}
+
+    def counts(self, found, by_kind: dict[str, list[int]]) -> dict[str, Counter]:
+        langs = Counter(map(self.langs.__getitem__, found))
+        drafts = Counter(map(self.drafts.__getitem__, found))
+        return {"kind": Counter({k: len(v) for k, v in by_kind.items() if v}),
+                "lang": Counter({LANGUAGES[c - 1]: n for c, n in langs.items() if c}),
+                "draft": Counter({str(d): n for d, n in drafts.items() if d})}
+
+
+class Only(Q.Query):
+    """Exactly ``docs`` (sorted), each scored as ``term`` scores it. Stands in for the unscored kind
+    term of the ranking query: an ID term gives every document the same score (1.0 times its boost),
+    so the ranking stays bit for bit what it was, but the matcher visits only the visible matches
+    of one kind instead of skipping through a posting list that holds most of the index."""
+
+    def __init__(self, searcher, docs: list[int], term: Q.Term):
+        self.docs, self.term = docs, term
+        self.offsets = {id(sub): offset for sub, offset in searcher.leaf_searchers()}
+
+    def estimate_size(self, ixreader=None) -> int:
+        return len(self.docs)
+
+    def matcher(self, searcher, context=None):
+        offset = self.offsets[id(searcher)]
+        lo, hi = bisect_left(self.docs, offset), bisect_left(self.docs, offset + searcher.doc_count_all())
+        if lo == hi:
+            return NullMatcher()
+        ids = [d - offset for d in self.docs[lo:hi]]
+        term = self.term.matcher(searcher, context)
+        term.skip_to(ids[0])
+        return ListMatcher(ids, all_weights=term.score())
