@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from flask import g, has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -28,8 +28,11 @@ def configure_engine(engine: Engine) -> None:
         # A deferred transaction that reads and then writes can fail with SQLITE_BUSY without
         # waiting (the busy handler cannot resolve a lock upgrade). Requests that may write take
         # the write lock up front, so they queue behind busy_timeout; reads stay concurrent.
-        writes = not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS") \
-            or g.get("sqlite_immediate", False)
+        if has_app_context() and g.get("sqlite_deferred", False):
+            writes = False
+        else:
+            writes = not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS") \
+                or g.get("sqlite_immediate", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
@@ -44,3 +47,19 @@ def write_in_read_request(session):
         session.commit()
     finally:
         g.sqlite_immediate = False
+
+
+@contextmanager
+def read_without_write_lock(session):
+    """In a request or command that writes, read for a while without holding SQLite's write lock
+    (e.g. while writing the search index), then end that snapshot; the next write begins anew."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    session.commit()
+    g.sqlite_deferred = True
+    try:
+        yield
+    finally:
+        g.sqlite_deferred = False
+        session.commit()

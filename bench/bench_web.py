@@ -475,7 +475,9 @@ once, and tests/test_pagecache.py that members always see fresh counts. A fresh 
 page costs about 3 ms in process (five small queries, the page shell and Flask; a bare route about
 0.3 ms); a clause page about 10-25 ms, mostly dates and Markdown of its comments (rendered Markdown is
 kept per process); a POST about 24 ms, two thirds of it the Whoosh index update of the new comment
-after the commit, and SQLite serialises writers, which is what limits posting throughput here.
+after the commit. SQLite serialises writers; since the index update stopped holding the database's
+write lock while Whoosh writes its segment (app/search/outbox.py), posting went from 25-48 to about
+100 comments a second here; a worker that finds the index busy leaves its rows to the next one.
 """
     path = REPO / "BENCHMARKS.md"
     doc = path.read_text()

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from contextlib import nullcontext
 from datetime import datetime
 
 from flask import current_app, g, has_request_context
 from sqlalchemy import delete, event, func, inspect, select
 
+from app.database import read_without_write_lock
 from app.extensions import db
 from app.models import Comment, Draft, SearchOutbox
 from app.search import documents
@@ -52,7 +54,12 @@ def process(backend, *, blocking: bool, limit: int = 1000) -> int | None:
     """Apply up to ``limit`` pending rows; returns how many, or None when another process holds
     the index (non-blocking callers then leave the rows for later)."""
     done: list[int] = []
-    with backend.writing(blocking=blocking) as batch:
+    # With the Whoosh index on SQLite, only deleting the applied rows needs the database's write
+    # lock: holding it while the index is written would queue every other writer behind that.
+    # Through PostgreSQL the rows stay locked (FOR UPDATE SKIP LOCKED) until the index is written.
+    sqlite_whoosh = db.session.get_bind().dialect.name == "sqlite"  # the PostgreSQL backend needs PostgreSQL
+    with backend.writing(blocking=blocking) as batch, \
+            (read_without_write_lock(db.session) if sqlite_whoosh else nullcontext()):
         if batch is None:
             return None
         rows = db.session.execute(select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.object_id,
