@@ -18,8 +18,9 @@ from flask_login import current_user
 
 from app import i18n
 
-_MAX_ENTRIES = 2048
+_MAX_BYTES = 32 * 1024 * 1024  #: per process; bounds what odd query strings can make it hold
 _entries: OrderedDict[tuple, tuple[float, bytes, int, str]] = OrderedDict()
+_size = 0
 _lock = Lock()
 
 
@@ -45,10 +46,16 @@ def public_page(view):
             return current_app.response_class(body, status=status, mimetype=mimetype)
         response = current_app.make_response(view(*args, **kwargs))
         if response.status_code == 200 and not response.headers.get("Set-Cookie") and not response.is_streamed:
-            with _lock:
-                _entries[key] = (now + ttl, response.get_data(), 200, response.mimetype)
-                _entries.move_to_end(key)
-                while len(_entries) > _MAX_ENTRIES:
-                    _entries.popitem(last=False)
+            _store(key, (now + ttl, response.get_data(), 200, response.mimetype))
         return response
     return wrapper
+
+
+def _store(key: tuple, entry: tuple[float, bytes, int, str]) -> None:
+    global _size
+    with _lock:
+        old = _entries.pop(key, None)
+        _size += len(entry[1]) - (len(old[1]) if old else 0)
+        _entries[key] = entry
+        while _size > _MAX_BYTES and _entries:
+            _size -= len(_entries.popitem(last=False)[1][1])

@@ -37,3 +37,15 @@ def test_anonymous_pages_are_kept_briefly_and_members_see_fresh_counts(app_facto
     # errors are never cached
     assert anonymous.get("/drafts/missing").status_code == 404
     assert anonymous.get("/drafts/missing").status_code == 404
+
+
+def test_the_cache_holds_a_bounded_number_of_bytes(monkeypatch):
+    """Odd query strings make distinct pages; the cache must not grow without bound."""
+    from app import pagecache
+    monkeypatch.setattr(pagecache, "_MAX_BYTES", 1000)
+    monkeypatch.setattr(pagecache, "_entries", pagecache.OrderedDict())
+    monkeypatch.setattr(pagecache, "_size", 0)
+    for i in range(50):
+        pagecache._store(("db", f"/drafts/x?junk={i}", "en", "UTC"), (1e12, b"x" * 300, 200, "text/html"))
+    assert pagecache._size <= 1000 and len(pagecache._entries) == 3
+    assert ("db", "/drafts/x?junk=49", "en", "UTC") in pagecache._entries  # the newest stay
