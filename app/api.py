@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from sqlalchemy import and_, or_, select
 
-from app import reading
+from app import reading, services
 from app.extensions import csrf, db
 from app.models import Clause, Comment, Draft, Revision, User
 
@@ -64,7 +64,8 @@ def draft(slug: str):
     changes = db.session.scalars(select(DeadlineChange).where(DeadlineChange.draft_id == d.id)
                                  .order_by(DeadlineChange.created_at))
     return jsonify({**public_draft(d),
-                    "revisions": [{"number": r.number, "created_at": iso(r.created_at), "change_note": r.change_note,
+                    "revisions": [{"number": r.number, "created_at": services.record_time(r.created_at),
+                                   "change_note": r.change_note,
                                    "content_hash": r.content_hash, "chain_hash": r.chain_hash,
                                    "url": url_for("api.revision", slug=slug, number=r.number, _external=True)}
                                   for r in revisions],
@@ -78,7 +79,7 @@ def revision(slug: str, number: int):
     d = published(slug)
     r = reading.get_revision(d, number)
     return jsonify({"number": r.number, "draft": slug, "title": r.title, "change_note": r.change_note,
-                    "created_at": iso(r.created_at), "content_hash": r.content_hash, "chain_hash": r.chain_hash,
+                    "created_at": services.record_time(r.created_at), "content_hash": r.content_hash, "chain_hash": r.chain_hash,
                     "clauses": [dict(c) for c in reading.cached_clauses(r)]})
 
 

@@ -32,7 +32,7 @@ class RevisionCheck:
         if not self.content_ok:
             return "its clauses do not match its content hash"
         if not self.chain_ok:
-            return "its chain hash does not follow from its parent's"
+            return "its chain hash does not follow from its parent's and its own record (number, note, time)"
         return ""
 
 
@@ -45,7 +45,8 @@ def check_draft(draft: Draft) -> list[RevisionCheck]:
                                    .order_by(Revision.number))
     for revision in revisions:
         content = drafts.clauses_content_hash(services.revision_clauses(revision))
-        chain = drafts.chain_hash(expected_chain, content)
+        chain = drafts.chain_hash(expected_chain, services.record_hash(
+            content, revision.number, revision.change_note, revision.created_at))
         checks.append(RevisionCheck(revision.number, revision.content_hash, revision.chain_hash,
                                     content_ok=content == revision.content_hash,
                                     # a gap in the numbering means a revision was removed from the chain

@@ -3,6 +3,8 @@ passed in. They flush but never commit: the view commits once, so a failure leav
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import unicodedata
 from datetime import datetime, timezone
@@ -141,9 +143,11 @@ def import_draft(data: bytes, *, fmt: str | None, title: str, agency_name: str, 
 def _add_revision(draft: Draft, clauses: list[drafts.Clause], *, number: int, parent: Revision | None,
                   note: str, author: User | None, fmt: str) -> Revision:
     content = drafts.clauses_content_hash(clauses)
+    created = utcnow()
     revision = Revision(draft=draft, number=number, title=draft.title, change_note=note, author=author,
-                        source_format=fmt, content_hash=content,
-                        chain_hash=drafts.chain_hash(parent.chain_hash if parent else None, content))
+                        source_format=fmt, content_hash=content, created_at=created,
+                        chain_hash=drafts.chain_hash(parent.chain_hash if parent else None,
+                                                     record_hash(content, number, note, created)))
     db.session.add(revision)
     db.session.flush()
     db.session.add_all(Clause(revision_id=revision.id, position=i, key=c.key, eid=c.eid, label=c.label,
@@ -152,6 +156,21 @@ def _add_revision(draft: Draft, clauses: list[drafts.Clause], *, number: int, pa
     db.session.flush()
     search_outbox.enqueue("revision", revision.id)
     return revision
+
+
+def record_hash(content_hash: str, number: int, change_note: str, created_at: datetime) -> str:
+    """What the chain covers: a revision's text (its content hash) and its public record (number,
+    change note, time), so rewriting a published note or date behind the app's back shows too.
+    Anyone can recompute it from /api/v1/drafts/<slug>: sha256 of this compact, key-sorted JSON."""
+    payload = json.dumps({"content_hash": content_hash, "number": number, "change_note": change_note,
+                          "created_at": record_time(created_at)},
+                         sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def record_time(value: datetime) -> str:
+    """A revision's time as the chain and the API write it: UTC, always with microseconds."""
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def revision_clauses(revision: Revision) -> list[drafts.Clause]:
