@@ -36,7 +36,6 @@ class EngineQuery:
     sort: str = "relevance"
     limit: int = 10
     offset: int = 0
-    facets: bool = True
 
 
 @dataclass
