@@ -139,10 +139,7 @@ def vote(slug: str, proposal_id: int):
     form = VoteForm()
     if not form.validate():
         abort(400, _("Choose for or against."))
-    try:
-        amendments.vote_proposal(current_user, proposal, int(form.value.data))
-    except services.RuleError as exc:
-        abort(exc.status, exc.message)
+    amendments.vote_proposal(current_user, proposal, int(form.value.data))
     db.session.commit()
     flash(_("Your vote was recorded."))
     return redirect(url_for("amend.proposal", slug=slug, proposal_id=proposal_id, _anchor="vote"))
@@ -162,11 +159,8 @@ def comment(slug: str, proposal_id: int):
         parent = db.session.get(Comment, int(form.parent_id.data)) if form.parent_id.data.isdigit() else None
         if parent is None or parent.proposal_id != proposal.id:
             abort(404, _("The comment you replied to does not exist."))
-    try:
-        item = services.add_comment(current_user, draft, body=form.body.data, clause_key=proposal.clause_key,
-                                    parent=parent, stance=form.stance.data, proposal_id=proposal.id)
-    except services.RuleError as exc:
-        abort(exc.status, exc.message)
+    item = services.add_comment(current_user, draft, body=form.body.data, clause_key=proposal.clause_key,
+                                parent=parent, stance=form.stance.data, proposal_id=proposal.id)
     db.session.commit()
     return redirect(url_for("amend.proposal", slug=slug, proposal_id=proposal_id, _anchor=f"c{item.id}"))
 
@@ -179,10 +173,7 @@ def withdraw(slug: str, proposal_id: int):
     form = WithdrawForm()
     if not form.validate():
         abort(400, _("The reason is too long."))
-    try:
-        amendments.withdraw(current_user, proposal, form.reason.data or "")
-    except services.RuleError as exc:
-        abort(exc.status, exc.message)
+    amendments.withdraw(current_user, proposal, form.reason.data or "")
     db.session.commit()
     flash(_("Your proposal was withdrawn."))
     return redirect(url_for("amend.proposal", slug=slug, proposal_id=proposal_id))

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
+from app.services import RuleError
 
 
 def _messages() -> dict[int, str]:
@@ -33,6 +34,13 @@ def init_app(app: Flask) -> None:
     def _csrf(error: CSRFError):
         return _respond(400, _("Your form had expired or was not sent from this site. "
                                "Please reload the page and try again."))
+
+    @app.errorhandler(RuleError)
+    def _rule(error: RuleError):
+        """A broken rule of the consultation, raised by a service: its message, its status.
+        Views catch it only where they re-show a form with what the person typed."""
+        db.session.rollback()
+        return _respond(error.status, error.message)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

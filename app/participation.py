@@ -43,10 +43,6 @@ class EditForm(Form):
     stance = CommentForm.stance
 
 
-def _rule_error(exc: services.RuleError):
-    abort(exc.status, exc.message)
-
-
 def user_or_address() -> str:
     """Rate-limit people by account, and anonymous requests by address."""
     from flask import request
@@ -92,7 +88,7 @@ def post_comment(slug: str):
         if exc.status == 400 and clause is not None:  # e.g. a quote not found: keep what they wrote
             form.quote.errors = [*form.quote.errors, exc.message]
             return reading.clause_page(slug, clause.eid, form=form, status=400)
-        _rule_error(exc)
+        raise
     db.session.commit()
     flash(_("Your comment was published."))
     return redirect(comment_url(draft, comment))
@@ -127,10 +123,7 @@ def edit_comment(comment_id: int):
     comment, draft = _own_comment(comment_id)
     form = EditForm(obj=comment)  # on POST the submitted data wins over the stored comment
     if form.validate_on_submit():
-        try:
-            services.edit_comment(current_user, comment, body=form.body.data, stance=form.stance.data)
-        except services.RuleError as exc:
-            _rule_error(exc)
+        services.edit_comment(current_user, comment, body=form.body.data, stance=form.stance.data)
         db.session.commit()
         flash(_("Your comment was updated. Earlier versions stay visible."))
         return redirect(comment_url(draft, comment))
@@ -151,10 +144,7 @@ def vote(slug: str, eid: str):
     form = VoteForm()
     if not form.validate():
         return reading.clause_page(slug, eid, vote_form=form, status=400)
-    try:
-        services.vote_clause(current_user, draft, clause.key, int(form.value.data))
-    except services.RuleError as exc:
-        _rule_error(exc)
+    services.vote_clause(current_user, draft, clause.key, int(form.value.data))
     db.session.commit()
     flash(_("Your vote was recorded.") if form.value.data != "0" else _("Your vote was withdrawn."))
     return redirect(url_for("reading.clause", slug=slug, eid=eid, _anchor="vote"))

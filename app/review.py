@@ -63,10 +63,6 @@ def managed_draft(slug: str) -> Draft:
     return draft
 
 
-def _fail(exc: services.RuleError):
-    abort(exc.status, exc.message)
-
-
 def _valid(form: Form) -> Form:
     """:raise 400: with the form's own error messages."""
     if not form.validate():
@@ -143,10 +139,7 @@ def decide(proposal_id: int):
     proposal = db.session.get(Proposal, proposal_id) or abort(404)
     draft = managed_draft(db.session.get(Draft, proposal.draft_id).slug)
     form = _valid(DecisionForm())
-    try:
-        amendments.decide_proposal(current_user, proposal, form.outcome.data, form.reason.data)
-    except services.RuleError as exc:
-        _fail(exc)
+    amendments.decide_proposal(current_user, proposal, form.outcome.data, form.reason.data)
     db.session.commit()
     flash(_("The decision on proposal #%(id)d was published.", id=proposal.id))
     return redirect(request.form.get("back") if (request.form.get("back") or "").startswith("/staff/") else
@@ -170,10 +163,7 @@ def dispose(comment_id: int):
     """Record staff's decision on a comment, with a public reason."""
     item, _draft = staff_comment(comment_id)
     form = _valid(DecisionForm())
-    try:
-        amendments.dispose_comment(current_user, item, form.outcome.data, form.reason.data)
-    except services.RuleError as exc:
-        _fail(exc)
+    amendments.dispose_comment(current_user, item, form.outcome.data, form.reason.data)
     db.session.commit()
     flash(_("The decision was published in the register."))
     return redirect(url_for("review.comment", comment_id=comment_id))
@@ -185,10 +175,7 @@ def answer(comment_id: int):
     """Post an official answer, shown as such under the comment."""
     item, draft = staff_comment(comment_id)
     form = _valid(AnswerForm())
-    try:
-        reply = amendments.official_answer(current_user, item, form.body.data)
-    except services.RuleError as exc:
-        _fail(exc)
+    reply = amendments.official_answer(current_user, item, form.body.data)
     db.session.commit()
     return redirect(url_for("reading.comment", slug=draft.slug, comment_id=reply.root_id, _anchor=f"c{reply.id}"))
 
@@ -210,10 +197,7 @@ def merge(slug: str):
         return render_template("review/merge.html", draft=draft, candidates=candidates, items=None, selected=[],
                                labels={p.clause_key: amendments.clause_label(draft, p.clause_key) for p in candidates})
     ids = _selected_ids()
-    try:
-        items = merging.plan_merge(draft, ids)
-    except services.RuleError as exc:
-        _fail(exc)
+    items = merging.plan_merge(draft, ids)
     if request.form.get("step") == "publish":
         texts = {item.key: request.form.get(f"text::{item.key}", "") for item in items}
         deletions = {item.key for item in items if request.form.get(f"delete::{item.key}")}
@@ -228,7 +212,7 @@ def merge(slug: str):
                 return render_template("review/merge.html", draft=draft, candidates=candidates, items=items,
                                        selected=ids, form_texts=texts, labels={}, planned=True,
                                        clauses=reading.cached_clauses(services.current_revision(draft))), exc.status
-            _fail(exc)
+            raise
         db.session.commit()
         flash(_("Revision %(n)d was published.", n=revision.number))
         return redirect(f"/drafts/{slug}/diff?from={revision.number - 1}&to={revision.number}")

@@ -115,10 +115,7 @@ def deadline(slug: str):
     if request.method == "GET":
         form.closes.data = to_local(draft.closes_at)
     elif form.validate():
-        try:
-            services.extend_deadline(draft, to_utc(form.closes.data), reason=form.reason.data, actor=current_user)
-        except services.RuleError as exc:
-            abort(exc.status, exc.message)
+        services.extend_deadline(draft, to_utc(form.closes.data), reason=form.reason.data, actor=current_user)
         db.session.commit()
         flash(_("The deadline was changed."))
         return redirect(url_for("reading.draft", slug=slug, _anchor="deadline-history"))
