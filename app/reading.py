@@ -20,7 +20,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app import services
+from app import activity, services
 from app.extensions import db
 from app.models import Agency, Clause, Comment, Draft, Revision
 from app.pagecache import public_page
@@ -128,12 +128,12 @@ def draft(slug: str, number: int | None = None):
     if page > pages:
         abort(404)
     is_current = revision.number == draft.current_revision_number
-    activity = services.draft_activity(draft)
+    now_counted = activity.draft_activity(draft)
     sections = clause_sections(draft.slug, revision, None if is_current else revision.number, page, per_page)
     return render_template("reading/draft.html", draft=draft, revision=revision,
-                           clause_list=fill_counts(sections, activity.counts), page=page, pages=pages,
-                           total_clauses=len(clauses), draft_comments=activity.draft_comments,
-                           deadlines=activity.deadlines, revisions=activity.revisions, is_current=is_current,
+                           clause_list=fill_counts(sections, now_counted.counts), page=page, pages=pages,
+                           total_clauses=len(clauses), draft_comments=now_counted.draft_comments,
+                           deadlines=now_counted.deadlines, revisions=now_counted.revisions, is_current=is_current,
                            now=services.now_utc(), **history.draft_page_context(draft, revision, is_current))
 
 
@@ -228,7 +228,7 @@ def clause_page(slug: str, eid: str, number: int | None = None, *, form=None, vo
     proposals = db.session.scalars(select(Proposal).where(
         Proposal.draft_id == draft.id, Proposal.clause_key == clause.key, Proposal.hidden.is_(False))
         .order_by(Proposal.id.desc()).limit(50)).all()
-    counts = services.draft_activity(draft).counts.get(clause.key, {"comments": 0, "for": 0, "against": 0})
+    counts = activity.draft_activity(draft).counts.get(clause.key, {"comments": 0, "for": 0, "against": 0})
     my_vote = None
     if current_user.is_authenticated:
         from app.models import ClauseVote

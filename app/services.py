@@ -8,14 +8,13 @@ import json
 import re
 import unicodedata
 from datetime import datetime, timezone
-from typing import NamedTuple
 
-from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 import drafts
+from app.activity import touch_activity
 from app.extensions import db
 from app.search import outbox as search_outbox
 from app.models import (Agency, AuditLog, Clause, ClauseVote, Comment, CommentVersion, DeadlineChange,
@@ -331,75 +330,6 @@ def vote_clause(user: User, draft: Draft, clause_key: str, value: int,
                 ClauseVote.clause_key == clause_key))
     vote.value, vote.revision_id, vote.updated_at = value, revision.id, utcnow()
     return vote
-
-
-# --- counts for pages -----------------------------------------------------------------------
-
-def touch_activity(draft: Draft) -> None:
-    """Mark that what the draft's pages count changed (a comment added or hidden, a vote cast, changed
-    or withdrawn): ``Draft.updated_at`` is the stamp ``draft_activity`` caches its counts under, so
-    every such change must call this in its own transaction. Being one row, the stamp changes with
-    every commit that calls this, whatever order concurrent transactions commit in."""
-    draft.updated_at = utcnow()
-
-
-class Activity(NamedTuple):
-    """What the draft and clause pages show that changes after publication (counts, deadline changes,
-    revisions); shared between requests, so read it, never change it."""
-    counts: dict[str, dict[str, int]]
-    draft_comments: int  #: visible comments on the draft as a whole
-    deadlines: tuple  #: rows (created_at, old_closes_at, new_closes_at, reason), oldest first
-    revisions: tuple  #: rows (number, created_at, change_note), in order
-
-
-_ACTIVITY = "muhokama.activity"  #: app.extensions key of the per-process cache
-
-
-def draft_activity(draft: Draft) -> Activity:
-    """The draft's clause counts, whole-draft comment count, deadline changes and revisions, read once
-    per change and process.
-
-    The cache is a plain per-process dict keyed by a stamp read in this request's transaction before
-    the counts: the draft row's ``updated_at`` (see ``touch_activity``) and, as a safety net for a
-    comment hidden or restored without it, the newest ``Comment.updated_at`` of the draft (one index
-    seek). A change committed by any process changes the stamp, so no worker serves stale counts.
-    Deadline changes and new revisions change the draft row, so ``updated_at`` (onupdate) too."""
-    newest = db.session.scalar(select(func.max(Comment.updated_at)).where(Comment.draft_id == draft.id))
-    stamp = (draft.updated_at, newest)
-    cache = current_app.extensions.setdefault(_ACTIVITY, {})
-    hit = cache.get(draft.id)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
-    whole = db.session.scalar(select(func.count()).select_from(Comment).where(
-        Comment.draft_id == draft.id, Comment.status == "visible", Comment.clause_key.is_(None),
-        Comment.proposal_id.is_(None)))
-    deadlines = db.session.execute(
-        select(DeadlineChange.created_at, DeadlineChange.old_closes_at, DeadlineChange.new_closes_at,
-               DeadlineChange.reason).where(DeadlineChange.draft_id == draft.id)
-        .order_by(DeadlineChange.created_at)).all()
-    revisions = db.session.execute(select(Revision.number, Revision.created_at, Revision.change_note)
-                                   .where(Revision.draft_id == draft.id).order_by(Revision.number)).all()
-    activity = Activity(clause_counts(draft), whole or 0, tuple(deadlines), tuple(revisions))
-    if len(cache) >= 1000:  # bounded: one entry per draft read lately
-        cache.clear()
-    cache[draft.id] = (stamp, activity)
-    return activity
-
-
-def clause_counts(draft: Draft) -> dict[str, dict[str, int]]:
-    """Per clause key: visible comments and votes for/against, in two grouped queries."""
-    counts: dict[str, dict[str, int]] = {}
-    for key, n in db.session.execute(
-            select(Comment.clause_key, func.count()).where(
-                Comment.draft_id == draft.id, Comment.status == "visible", Comment.clause_key.is_not(None),
-                Comment.proposal_id.is_(None))
-            .group_by(Comment.clause_key)):
-        counts.setdefault(key, {"comments": 0, "for": 0, "against": 0})["comments"] = n
-    for key, value, n in db.session.execute(
-            select(ClauseVote.clause_key, ClauseVote.value, func.count()).where(ClauseVote.draft_id == draft.id)
-            .group_by(ClauseVote.clause_key, ClauseVote.value)):
-        counts.setdefault(key, {"comments": 0, "for": 0, "against": 0})["for" if value > 0 else "against"] = n
-    return counts
 
 
 def now_utc() -> datetime:

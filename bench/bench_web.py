@@ -351,7 +351,7 @@ voted, always get a fresh page. Under that, for every render: the HTML of each p
 clauses is rendered once per (revision id, chain hash, page, links) with stand-ins for the three
 counts, filled in per request in the reader's language (a revision never changes); and the draft's
 counts, deadline changes and revisions are kept under a stamp read at the start of the request
-(`Draft.updated_at`, bumped by `services.touch_activity` with every comment and vote, and the newest
+(`Draft.updated_at`, bumped by `activity.touch_activity` with every comment and vote, and the newest
 `Comment.updated_at`), so they are never stale. Nothing is shared between workers; tests/test_reading.py
 checks with a second app on the same database that a new comment, a vote and a hidden comment show at
 once, and tests/test_pagecache.py that members always see fresh counts. A fresh render of the draft
