@@ -7,8 +7,10 @@ from typing import NamedTuple
 from flask import current_app
 from sqlalchemy import func, select
 
+from app import queries
+from app.clock import utcnow
 from app.extensions import db
-from app.models import ClauseVote, Comment, DeadlineChange, Draft, Revision, utcnow
+from app.models import ClauseVote, Comment, DeadlineChange, Draft, Revision
 
 
 def touch_activity(draft: Draft) -> None:
@@ -47,7 +49,7 @@ def draft_activity(draft: Draft) -> Activity:
     if hit is not None and hit[0] == stamp:
         return hit[1]
     whole = db.session.scalar(select(func.count()).select_from(Comment).where(
-        Comment.draft_id == draft.id, Comment.status == "visible", Comment.clause_key.is_(None),
+        Comment.draft_id == draft.id, queries.public(Comment), Comment.clause_key.is_(None),
         Comment.proposal_id.is_(None)))
     deadlines = db.session.execute(
         select(DeadlineChange.created_at, DeadlineChange.old_closes_at, DeadlineChange.new_closes_at,
@@ -67,7 +69,7 @@ def clause_counts(draft: Draft) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
     for key, n in db.session.execute(
             select(Comment.clause_key, func.count()).where(
-                Comment.draft_id == draft.id, Comment.status == "visible", Comment.clause_key.is_not(None),
+                Comment.draft_id == draft.id, queries.public(Comment), Comment.clause_key.is_not(None),
                 Comment.proposal_id.is_(None))
             .group_by(Comment.clause_key)):
         counts.setdefault(key, {"comments": 0, "for": 0, "against": 0})["comments"] = n

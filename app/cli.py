@@ -1,4 +1,5 @@
-"""Command line: ``flask users create``, ``flask drafts import``, ``flask demo``."""
+"""Command line: ``flask users create``, ``flask drafts import|revise|verify``, ``flask search ...``,
+``flask demo``. Commands call services, never views."""
 from __future__ import annotations
 
 import logging
@@ -11,12 +12,19 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
-from app import services
+from app import demo as demo_data
 from app.extensions import db
-from app.models import Draft, User
+from app.models import ROLES, Draft, User
+from app.search import cli as search_commands
+from app.search import get_backend, outbox
+from app.services import accounts, integrity, revisions
+from app.services.rules import RuleError
 
 users_cli = AppGroup("users", help="Manage accounts.")
 drafts_cli = AppGroup("drafts", help="Import, revise and verify drafts.")
+search_cli = AppGroup("search", help="Rebuild, inspect and update the search index.")
+for _command in search_commands.COMMANDS:
+    search_cli.add_command(_command)
 
 
 def _fail(message: str, code: int = 2):
@@ -27,7 +35,7 @@ def _fail(message: str, code: int = 2):
 
 @users_cli.command("create")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["citizen", "staff", "admin"]), default="citizen")
+@click.option("--role", type=click.Choice(ROLES), default="citizen")
 @click.option("--agency", help="The agency a staff member works for.")
 @click.option("--name", "display_name", help="Display name (default: the part of the email before @).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
@@ -38,9 +46,9 @@ def create_user(email: str, role: str, agency: str | None, display_name: str | N
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
-        user = services.create_user(email=email, password=password, display_name=display_name or email.split("@")[0],
+        user = accounts.create_user(email=email, password=password, display_name=display_name or email.split("@")[0],
                                     role=role, agency_name=agency, confirmed=True)
-    except services.RuleError as exc:
+    except RuleError as exc:
         _fail(exc.message)
     db.session.commit()
     click.echo(f"Created {user.role} {user.email}" + (f" ({user.agency.name})" if user.agency else ""))
@@ -50,7 +58,6 @@ def _commit() -> None:
     """Commit, then bring the search index up to date (the outbox holds the changes; after a web
     request the app does this itself). Indexing trouble is logged and left for `flask search process`."""
     db.session.commit()
-    from app.search import get_backend, outbox
     try:
         outbox.drain(get_backend(), blocking=True)
     except Exception:  # noqa: BLE001 - the data is committed; only the index lags
@@ -72,7 +79,7 @@ def _when(value: str | None, default: datetime) -> datetime:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--title", required=True)
 @click.option("--agency", required=True)
-@click.option("--lang", type=click.Choice(["en", "ru", "uz"]), default="en")
+@click.option("--lang", type=click.Choice(revisions.LANGUAGES), default="en")
 @click.option("--format", "fmt", type=click.Choice(["md", "text", "akn", "uslm", "docx"]), default=None,
               help="Input format (default: detect from the file).")
 @click.option("--opens", help="When the consultation opens (default: now).")
@@ -89,10 +96,10 @@ def import_draft(file: Path, title: str, agency: str, lang: str, fmt: str | None
     opens_at = _when(opens, datetime.now(timezone.utc))
     closes_at = _when(closes, opens_at + timedelta(days=30))
     try:
-        draft = services.import_draft(data, fmt=fmt, title=title, agency_name=agency, lang=lang, summary=summary,
+        draft = revisions.import_draft(data, fmt=fmt, title=title, agency_name=agency, lang=lang, summary=summary,
                                       opens_at=opens_at, closes_at=closes_at, author=None, filename=file.name,
                                       published=not unpublished)
-    except services.RuleError as exc:
+    except RuleError as exc:
         _fail(exc.message)
     _commit()
     click.echo(draft.slug)
@@ -106,7 +113,6 @@ def import_draft(file: Path, title: str, agency: str, lang: str, fmt: str | None
               help="Input format (default: detect from the file).")
 def revise_draft(slug: str, file: Path, note: str, fmt: str | None):
     """Publish FILE as the next revision of draft SLUG; prints the new revision's number."""
-    from app.revise import publish_revision
     draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
     if draft is None:
         _fail(f"there is no draft {slug!r}")
@@ -115,8 +121,8 @@ def revise_draft(slug: str, file: Path, note: str, fmt: str | None):
     except OSError as exc:
         _fail(f"cannot read {file}: {exc.strerror}")
     try:
-        revision = publish_revision(draft, data, fmt=fmt, note=note, author=None, filename=file.name)
-    except services.RuleError as exc:
+        revision = revisions.revise_draft(draft, data, fmt=fmt, note=note, author=None, filename=file.name)
+    except RuleError as exc:
         _fail(exc.message)
     _commit()
     click.echo(revision.number)
@@ -126,15 +132,14 @@ def revise_draft(slug: str, file: Path, note: str, fmt: str | None):
 @click.argument("slug", required=False)
 def verify_drafts(slug: str | None):
     """Recompute every revision's hashes of draft SLUG (default: all drafts); exit 1 if any is broken."""
-    from app.integrity import check_draft, first_broken
     query = select(Draft).order_by(Draft.slug)
     drafts_to_check = db.session.scalars(query.where(Draft.slug == slug) if slug else query).all()
     if slug and not drafts_to_check:
         _fail(f"there is no draft {slug!r}")
     broken = 0
     for draft in drafts_to_check:
-        checks = check_draft(draft)
-        bad = first_broken(checks)
+        checks = integrity.check_draft(draft)
+        bad = integrity.first_broken(checks)
         if bad is None:
             click.echo(f"OK {draft.slug} ({len(checks)} revisions)")
         else:
@@ -149,7 +154,6 @@ def verify_drafts(slug: str | None):
 @with_appcontext
 def demo(if_empty: bool):
     """Load the sample consultation."""
-    from app import demo as demo_data
     if if_empty and db.session.scalar(select(Draft.id).limit(1)):
         click.echo("Drafts exist already; the sample consultation was not loaded.")
         return
@@ -165,4 +169,5 @@ def demo(if_empty: bool):
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(drafts_cli)
+    app.cli.add_command(search_cli)
     app.cli.add_command(demo)

@@ -5,9 +5,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app import amendments, merging, services
+from app import queries
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Comment, Proposal
+from app.services import accounts, comments, decisions, merging, proposals, revisions, votes
 
 STAFF_EMAIL = "staff@demo.muhokama.test"
 CITIZEN_EMAILS = ["dilnoza@demo.muhokama.test", "sergey@demo.muhokama.test", "amina@demo.muhokama.test"]
@@ -76,12 +78,12 @@ def _duties_as_published(duties_text: str) -> str:
 
 def load() -> str:
     """Create the agency, users, the draft with two revisions, comments, replies and votes."""
-    now = services.now_utc()
-    staff = services.create_user(email=STAFF_EMAIL, password=PASSWORD, display_name="Water Ministry (staff)",
+    now = utcnow()
+    staff = accounts.create_user(email=STAFF_EMAIL, password=PASSWORD, display_name="Water Ministry (staff)",
                                  role="staff", agency_name="Ministry of Water Resources", confirmed=True)
-    citizens = [services.create_user(email=email, password=PASSWORD, display_name=name, confirmed=True)
+    citizens = [accounts.create_user(email=email, password=PASSWORD, display_name=name, confirmed=True)
                 for email, name in zip(CITIZEN_EMAILS, ["Dilnoza", "Sergey", "Amina"])]
-    draft = services.import_draft(
+    draft = revisions.import_draft(
         REVISION_1.encode(), fmt="md", title="Law on Community Water Use", agency_name=staff.agency.name,
         lang="en", opens_at=now - timedelta(days=10), closes_at=now + timedelta(days=20), author=staff,
         summary="A draft law on how villages share canal, well and spring water. "
@@ -90,52 +92,52 @@ def load() -> str:
 
     def key(phrase: str) -> str:
         """The lineage key of the clause that contains ``phrase`` (independent of the eid scheme)."""
-        clauses = services.revision_clauses(services.current_revision(draft))
+        clauses = queries.revision_clauses(queries.current_revision(draft))
         return next(c.key for c in clauses if phrase in c.text)
 
-    c1 = services.add_comment(dilnoza, draft, clause_key=key("mahalla office"), stance="against",
+    c1 = comments.add_comment(dilnoza, draft, clause_key=key("mahalla office"), stance="against",
                               quote="at the mahalla office and online",
                               body="Many older people in our village have no internet. "
                                    "Please also send the schedule **by text message**.")
-    services.add_comment(sergey, draft, parent=c1, body="Agreed. A text message costs almost nothing.")
-    services.add_comment(amina, draft, clause_key=key("register of complaints"), stance="against",
+    comments.add_comment(sergey, draft, parent=c1, body="Agreed. A text message costs almost nothing.")
+    comments.add_comment(amina, draft, clause_key=key("register of complaints"), stance="against",
                          body="Thirty days is too long in the middle of the irrigation season.")
-    services.add_comment(sergey, draft, clause_key=key("may appeal"), stance="for",
+    comments.add_comment(sergey, draft, clause_key=key("may appeal"), stance="for",
                          body="Good, but say that a court can be asked after the khokimiyat.")
-    services.add_comment(amina, draft, body="Overall a useful law. Please publish a summary in Uzbek and Russian.",
+    comments.add_comment(amina, draft, body="Overall a useful law. Please publish a summary in Uzbek and Russian.",
                          stance="for")
     for user, clause_key, value in [(dilnoza, key("shall be women"), 1), (sergey, key("shall be women"), 1),
                                     (amina, key("register of complaints"), -1), (sergey, key("pay no fee"), 1)]:
-        services.vote_clause(user, draft, clause_key, value)
+        votes.vote_clause(user, draft, clause_key, value)
 
     # Amendments: Dilnoza proposes text messages; staff accept it and merge it into revision 2 together
     # with their own edits; a proposal on fees stays open for the demo's visitors to vote on.
     duties, disputes = key("mahalla office"), key("may appeal")
-    head = {c.key: c.text for c in services.revision_clauses(services.current_revision(draft))}
-    proposal = amendments.propose(
+    head = {c.key: c.text for c in queries.revision_clauses(queries.current_revision(draft))}
+    proposal = proposals.propose(
         dilnoza, draft, duties, action="replace", rationale="Many older people have no internet; "
         "a text message reaches everyone.", proposed_text=head[duties].replace(
             "at the mahalla office and online", "at the mahalla office, by text message to every water user "
             "who asks for it, and online"))
-    amendments.vote_proposal(sergey, proposal, 1)
-    amendments.vote_proposal(amina, proposal, 1)
-    fees = amendments.propose(amina, draft, key("pay no fee"), action="replace",
+    votes.vote_proposal(sergey, proposal, 1)
+    votes.vote_proposal(amina, proposal, 1)
+    fees = proposals.propose(amina, draft, key("pay no fee"), action="replace",
                               rationale="Large families use more water for drinking; the exemption should be "
                                         "written so that nobody has to prove it.",
                               proposed_text=head[key("pay no fee")].replace("pay no fee", "pay no fee and "
                                                                             "need not apply for the exemption"))
-    amendments.vote_proposal(dilnoza, fees, 1)
-    amendments.decide_proposal(staff, proposal, "accepted", "Text messages are cheap and reach older people.")
-    services.add_comment(amina, draft, clause_key=key("register of complaints"), stance="for",
+    votes.vote_proposal(dilnoza, fees, 1)
+    decisions.decide_proposal(staff, proposal, "accepted", "Text messages are cheap and reach older people.")
+    comments.add_comment(amina, draft, clause_key=key("register of complaints"), stance="for",
                          body="Please also ask for written answers, not only oral ones.")
     complaint = db.session.scalar(select(Comment).where(Comment.body.startswith("Thirty days")))
-    amendments.dispose_comment(staff, complaint, "accepted", "Complaints will be answered within fifteen days.")
-    amendments.official_answer(staff, complaint, "Thank you. Revision 2 shortens the period to fifteen days.")
+    decisions.dispose_comment(staff, complaint, "accepted", "Complaints will be answered within fifteen days.")
+    decisions.official_answer(staff, complaint, "Thank you. Revision 2 shortens the period to fifteen days.")
     db.session.flush()
     merged = db.session.get(Proposal, proposal.id)
     merging.publish_merge(
         staff, draft, [merged.id], deletions=set(), note=REVISION_2_NOTE,
         texts={duties: _duties_as_published(merged.proposed_text)},
         edits={disputes: head[disputes].replace("within thirty days.", "within thirty days, and then to a court.")})
-    services.add_comment(dilnoza, draft, clause_key=duties, stance="for", body="Thank you, this is much better.")
+    comments.add_comment(dilnoza, draft, clause_key=duties, stance="for", body="Thank you, this is much better.")
     return draft.slug

@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
-from app.services import RuleError
+from app.services.rules import RuleError
 
 
 def _messages() -> dict[int, str]:

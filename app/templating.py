@@ -3,12 +3,20 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from functools import lru_cache
+from urllib.parse import urlencode
 
 import markdown as markdown_lib
 import nh3
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import format_datetime, get_locale, gettext, ngettext
+from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.extensions import db
+from app.links import diff_path
+from app.models import Notification
 
 ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
                 "a", "h3", "h4", "hr"}
@@ -45,7 +53,6 @@ def page_url(page: int) -> str:
     """The current URL with another ?page=."""
     args = request.args.to_dict()
     args["page"] = str(page)
-    from urllib.parse import urlencode
     return f"{request.path}?{urlencode(args)}"
 
 
@@ -56,9 +63,22 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["time_left"] = time_left
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["diff_url"] = diff_path
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
     @app.context_processor
     def _globals():
         return {"languages": current_app.config["LANGUAGES"]}
+
+    @app.context_processor
+    def _unread_count():
+        """The header's unread count: one indexed count, only for a logged-in reader."""
+        if not has_request_context() or not current_user.is_authenticated:
+            return {}
+        try:
+            count = db.session.scalar(select(func.count()).select_from(Notification).where(
+                Notification.user_id == current_user.id, Notification.read_at.is_(None)))
+        except SQLAlchemyError:  # an error page after a database failure still renders
+            return {}
+        return {"unread_notifications": count}

@@ -66,18 +66,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = make_app(Path(tmp))
         logging.disable(logging.INFO)
-        from app import history, services
+        from app import queries
+        from drafts.lineage import totals as change_totals
+        from app.services import revisions
         from app.extensions import db
         now = datetime.now(UTC)
         with app.app_context():
             t = time.perf_counter()
-            draft = services.import_draft(old_path.read_bytes(), fmt="md", title=args.act, agency_name="Bench",
+            draft = revisions.import_draft(old_path.read_bytes(), fmt="md", title=args.act, agency_name="Bench",
                                           lang="en", opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=30),
                                           author=None, filename=old_path.name)
             db.session.commit()
             t_import = time.perf_counter() - t
             t = time.perf_counter()
-            services.revise_draft(draft, new_path.read_bytes(), fmt="md", note="bench", author=None,
+            revisions.revise_draft(draft, new_path.read_bytes(), fmt="md", note="bench", author=None,
                                                 filename=new_path.name)
             db.session.commit()
             t_revise = time.perf_counter() - t
@@ -98,9 +100,9 @@ def main() -> None:
         with app.app_context():
             from app.models import Draft
             d = db.session.scalar(db.select(Draft).where(Draft.slug == slug))
-            old, new = history.revision_by_number(d, 1), history.revision_by_number(d, 2)
-            rows = history.comparison(old, new)
-            totals = history.totals(rows)
+            old, new = queries.revision_by_number(d, 1), queries.revision_by_number(d, 2)
+            rows = queries.comparison(old, new)
+            totals = change_totals(rows)
 
     ms = lambda s: f"{s * 1000:.1f} ms"
     print(f"act {args.act}: {args.old} -> {args.new}; {len(rows)} rows {totals}; diff pages: {pages}")

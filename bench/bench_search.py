@@ -43,7 +43,7 @@ def load_corpus(app, n_comments: int, seed: int = 42) -> dict:
     from sqlalchemy import delete, insert, select
 
     import drafts
-    from app import services
+    from app.services import accounts, revisions
     from app.extensions import db
     from app.models import Clause, Comment, Draft, Revision, SearchOutbox, User
     rng = random.Random(seed)
@@ -52,7 +52,7 @@ def load_corpus(app, n_comments: int, seed: int = 42) -> dict:
     stats = {"drafts": 0, "revisions": 0, "clauses": 0}
     with app.app_context():
         for i, act in enumerate(index["acts"]):
-            agency = services.get_or_create_agency(f"Agency {i % 3 + 1}")
+            agency = accounts.get_or_create_agency(f"Agency {i % 3 + 1}")
             closes = now + timedelta(days=30) if i % 2 == 0 else now - timedelta(days=1)
             draft = Draft(slug=act["id"], title=act["title"][:300], summary=f"{act['jurisdiction']} {act['title']}",
                           agency=agency, language=act["language"], published=True,
@@ -62,7 +62,7 @@ def load_corpus(app, n_comments: int, seed: int = 42) -> dict:
             parent = None
             for v in range(1, act["versions"] + 1):
                 doc = drafts.load((CORPUS / act["id"] / f"v{v}.md").read_bytes(), fmt="md")
-                parent = services._add_revision(draft, doc.clauses(), number=v, parent=parent, note="",
+                parent = revisions._add_revision(draft, doc.clauses(), number=v, parent=parent, note="",
                                                 author=None, fmt="md")
                 draft.current_revision_number = v
                 stats["revisions"] += 1

@@ -2,7 +2,7 @@
 bare Flask route served the same way in the same run.
 
 1. Seeds a temporary SQLite database (migrated with Alembic): a 50-chapter x 10-article Markdown
-   draft imported through ``services.import_draft`` (551 clauses: 500 articles, 50 chapters, the
+   draft imported through ``revisions.import_draft`` (551 clauses: 500 articles, 50 chapters, the
    title), 10,000 comments on the articles (one hot article has 500 of them; a quarter are replies),
    about 6,000 clause votes from 300 confirmed citizens, and the search index rebuilt from it all.
 2. Serves ``bench/bare_app.py`` and then ``wsgi:app`` with gunicorn ``-w 2 -k gthread --threads 4``,
@@ -326,7 +326,7 @@ def write_section(report: dict, command: str) -> None:
     text = f"""Command: `{command}` ({report['elapsed_s']:.0f} s here; raw wrk output in `bench/out/web.json`).
 
 It seeds a temporary SQLite database (Alembic-migrated): a Markdown draft of 50 chapters x 10 articles
-imported through `services.import_draft` ({d['clauses']} clauses), {d['comments']:,} comments on the
+imported through `revisions.import_draft` ({d['clauses']} clauses), {d['comments']:,} comments on the
 articles ({d['replies']:,} of them replies; the first article has {d['hot_comments']}), {d['votes']:,} clause
 votes by {d['users'] - 1} citizens, and the search index rebuilt. It then serves `bench/bare_app.py` (one
 route, a 200-byte page) and `wsgi:app` one at a time with

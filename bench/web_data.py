@@ -41,7 +41,8 @@ def seed(tmp: Path, n_comments: int, n_users: int = 300, seed_value: int = 42) -
     import flask_migrate
     from sqlalchemy import delete, insert, select
 
-    from app import config, create_app, services
+    from app import config, create_app, queries
+    from app.services import accounts, revisions
     from app.extensions import db
     from app.models import Clause, ClauseVote, Comment, SearchOutbox, User
     from app.search import get_backend
@@ -53,18 +54,18 @@ def seed(tmp: Path, n_comments: int, n_users: int = 300, seed_value: int = 42) -
     rng = random.Random(seed_value)
     with app.app_context():
         flask_migrate.upgrade()
-        services.create_user(email=EMAIL, password=PASSWORD, display_name="Bench Reader", confirmed=True)
+        accounts.create_user(email=EMAIL, password=PASSWORD, display_name="Bench Reader", confirmed=True)
         now = datetime.now(UTC)
-        draft = services.import_draft(markdown_draft().encode(), fmt="md", title="Law on Benchmarks",
+        draft = revisions.import_draft(markdown_draft().encode(), fmt="md", title="Law on Benchmarks",
                                       agency_name="Ministry of Benchmarks", lang="en", opens_at=now - timedelta(days=10),
                                       closes_at=now + timedelta(days=30), author=None, slug=SLUG)
         db.session.commit()
-        revision = services.current_revision(draft)
+        revision = queries.current_revision(draft)
         articles = db.session.execute(select(Clause.key, Clause.eid).where(
             Clause.revision_id == revision.id, Clause.kind == "article").order_by(Clause.position)).all()
-        total_clauses = len(services.revision_clauses(revision))
+        total_clauses = len(queries.revision_clauses(revision))
 
-        one_hash = services.hash_password("citizen-password")  # scrypt is slow: one hash for all
+        one_hash = accounts.hash_password("citizen-password")  # scrypt is slow: one hash for all
         first_uid = db.session.scalar(select(User.id).order_by(User.id.desc())) + 1
         db.session.execute(insert(User), [
             {"id": first_uid + i, "email": f"citizen{i}@example.org", "display_name": f"Citizen {i}",

@@ -13,9 +13,13 @@ renumbered clause still has the same text and ``drafts.align`` can recognise it.
 """
 from __future__ import annotations
 
-from drafts.document import Clause, Document, Provision
+from drafts.model import Clause, Provision
 from drafts.patterns import ARTICLE_KINDS, GROUP_KINDS
 from drafts.text import words
+
+TYPE_CHECKING = False  # not typing's: importing typing costs a few ms per run
+if TYPE_CHECKING:  # for annotations only: drafts.document imports this module
+    from drafts.document import Document
 
 SPLIT_CHARS = 1500  #: an article longer than this is commented paragraph by paragraph
 STRUCTURAL = GROUP_KINDS | ARTICLE_KINDS | {"heading"}

@@ -13,6 +13,7 @@ import os
 import sys
 from types import SimpleNamespace
 
+import drafts  # for its lazily loaded drafts.diff: outline runs without it
 from drafts.document import Document
 from drafts.errors import ParseError
 from drafts.load import FORMATS, load
@@ -154,10 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "outline":
             result = dumps(outline(read(args.file, args.fmt)))
         else:
-            from drafts import (
-                diff,  # the other half of the engine; outline works without it
-            )
-
+            diff = drafts.diff  # the other half of the engine, loaded on first use
             old, new = read(args.old, args.fmt), read(args.new, args.fmt)
             changes = diff.compare(old.clauses(), new.clauses())
             if args.output == "html":

@@ -9,7 +9,6 @@ with "§ 129 des ..." or "1. Juni" continues the sentence before it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from drafts.document import Document
 from drafts.errors import ParseError
@@ -25,31 +24,16 @@ from drafts.patterns import (
     plausible_heading_line,
 )
 from drafts.text import clean_inline, squash
+from drafts.tree import TEXT_LEVEL, Block, build
 
 FORMATS = ("md", "text")
-TEXT_LEVEL = 10  #: nesting level of a heading recognised by its words, not by Markdown "#"
 WRAP_WIDTH = 120  #: plain text whose lines are all this short is taken as hard-wrapped
 _CLOSING_HASHES = re.compile(r"(?:^|\s+)#+\s*\Z")
 _YAML_KEY = re.compile(r"[\w\- ]{1,60}:(?:\s|\Z)")
 
 
-@dataclass
-class Block:
-    """A run of source lines that forms one unit of the tree."""
-
-    kind: str  #: heading | marker | bullet | para | table | front
-    lines: list[str] = field(default_factory=list)
-    indent: int = 0
-    level: int = 0  #: heading level: 1-6 for "#", TEXT_LEVEL for a recognised heading line
-    heading: Heading | None = None
-    marker: Marker | None = None
-    content_indent: int = 0  #: paragraphs indented less than this leave the numbered item
-
-
 def parse(text: str, fmt: str = "md") -> Document:
     """Parse a law written in Markdown (``fmt="md"``) or plain text (``fmt="text"``)."""
-    from drafts.tree import build  # tree.py imports Block from here
-
     if fmt not in FORMATS:
         raise ParseError(f"unknown text format {fmt!r}: use one of {', '.join(FORMATS)}")
     if not isinstance(text, str):

@@ -12,11 +12,19 @@ already open at the same indentation closes everything opened since and becomes 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from drafts.document import Document, Provision
-from drafts.parse import TEXT_LEVEL, Block
-from drafts.patterns import ARTICLE_KINDS, GROUP_KINDS, eid_num, follows
+from drafts.patterns import (
+    ARTICLE_KINDS,
+    GROUP_KINDS,
+    Heading,
+    Marker,
+    eid_num,
+    follows,
+)
+
+TEXT_LEVEL = 10  #: nesting level of a heading recognised by its words, not by Markdown "#"
 
 EID_PREFIX = {
     "book": "book", "part": "part", "title": "title", "subtitle": "subtitle", "chapter": "chp",
@@ -27,6 +35,20 @@ EID_PREFIX = {
 
 
 _HEAD_KINDS = GROUP_KINDS | ARTICLE_KINDS
+
+
+@dataclass
+class Block:
+    """A run of source lines that forms one unit of the tree: what ``drafts.parse.scan`` cuts
+    the text into and ``build`` nests (defined here, below drafts.parse, which imports build)."""
+
+    kind: str  #: heading | marker | bullet | para | table | front
+    lines: list[str] = field(default_factory=list)
+    indent: int = 0
+    level: int = 0  #: heading level: 1-6 for "#", TEXT_LEVEL for a recognised heading line
+    heading: Heading | None = None
+    marker: Marker | None = None
+    content_indent: int = 0  #: paragraphs indented less than this leave the numbered item
 
 
 @dataclass

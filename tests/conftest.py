@@ -148,7 +148,7 @@ def runner(app):
 @pytest.fixture
 def make_user(app):
     """Create a user: ``make_user("a@example.org", role="staff", agency="Ministry")``."""
-    from app import services
+    from app.services import accounts
     from app.extensions import db
     counter = iter(range(1, 10_000))
 
@@ -157,7 +157,7 @@ def make_user(app):
         n = next(counter)
         email = email or f"user{n}@example.org"
         with app.app_context():
-            user = services.create_user(email=email, password=password, display_name=name or f"User {n}",
+            user = accounts.create_user(email=email, password=password, display_name=name or f"User {n}",
                                         role=role, agency_name=agency, confirmed=confirmed)
             db.session.commit()
             return user.id
@@ -190,7 +190,7 @@ Everyone may read in a public library free of charge.
 @pytest.fixture
 def make_draft(app):
     """Create and publish a draft from Markdown: ``make_draft(text=..., open=True)`` -> slug."""
-    from app import services
+    from app.services import revisions
     from app.extensions import db
 
     def make(text: str = SAMPLE_MD, *, title: str = "Law on Public Libraries", agency: str = "Ministry of Culture",
@@ -199,7 +199,7 @@ def make_draft(app):
         opens, closes = (now - timedelta(days=1), now + timedelta(days=30)) if is_open else \
             (now - timedelta(days=30), now - timedelta(days=1))
         with app.app_context():
-            draft = services.import_draft(text.encode(), fmt="md", title=title, agency_name=agency, lang=lang,
+            draft = revisions.import_draft(text.encode(), fmt="md", title=title, agency_name=agency, lang=lang,
                                           opens_at=opens, closes_at=closes, author=None, slug=slug,
                                           published=published)
             db.session.commit()

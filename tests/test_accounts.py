@@ -85,10 +85,10 @@ def test_login_with_csrf_enabled_uses_the_token_from_the_form(app_factory):
     """With CSRF on, the login form carries a token and posting it works end to end."""
     import re
     app = app_factory(WTF_CSRF_ENABLED=True)
-    from app import services
+    from app.services import accounts
     from app.extensions import db
     with app.app_context():
-        services.create_user(email="amina@example.org", password=PASSWORD, display_name="Amina", confirmed=True)
+        accounts.create_user(email="amina@example.org", password=PASSWORD, display_name="Amina", confirmed=True)
         db.session.commit()
     client = app.test_client()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text(client.get("/login"))).group(1)
@@ -180,7 +180,7 @@ def test_change_password_needs_the_current_one(client, make_user):
 
 def _token(app, purpose, payload, age_seconds=0):
     """A token signed as the app would have signed it ``age_seconds`` ago."""
-    from app import mail
+    from app.services import mail
 
     class Backdated(TimestampSigner):
         def get_timestamp(self):
@@ -198,7 +198,7 @@ def _token(app, purpose, payload, age_seconds=0):
     ("reset", "/password/reset/{}", 0, True, "This link is not valid."),
 ])
 def test_expired_or_tampered_links_are_refused_clearly(app, make_user, purpose, url, age, tamper, message):
-    from app import mail
+    from app.services import mail
     user_id = make_user("amina@example.org", confirmed=False)
     user = get_user(app, user_id)
     payload = {"uid": user_id, "email": user.email} if purpose == "confirm" else \

@@ -32,9 +32,9 @@ def world(app, make_draft, make_user, login_as):
     other = login_as(app.test_client(), make_user("other@example.org", name="Bekzod"))
     staff = login_as(app.test_client(), make_user("staff@example.org", role="staff", agency="Ministry of Culture"))
     with app.app_context():
-        from app import services
+        from app import queries
         draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
-        eids = {c.text.split()[0]: (c.key, c.eid) for c in services.revision_clauses(services.current_revision(draft))
+        eids = {c.text.split()[0]: (c.key, c.eid) for c in queries.revision_clauses(queries.current_revision(draft))
                 if c.text}
     return {"slug": slug, "citizen": citizen, "other": other, "staff": staff,
             "hours": eids["Every"], "access": eids["Everyone"], "purpose": eids["This"]}
@@ -187,8 +187,8 @@ def test_proposal_on_an_older_revision_is_merged_three_way(app, world):
     # staff publish revision 2 that edits other words of the same clause
     text2 = LAW.replace("opens at least thirty hours", "opens at least thirty-five hours")
     with app.app_context():
-        from app import services
-        services.revise_draft(db.session.scalar(select(Draft)), text2.encode(), fmt="md", note="r2", author=None)
+        from app.services import revisions
+        revisions.revise_draft(db.session.scalar(select(Draft)), text2.encode(), fmt="md", note="r2", author=None)
         db.session.commit()
     accept(world, pid)
     plan = world["staff"].post(f"/staff/drafts/{slug}/merge", data={"proposal": str(pid), "step": "plan"})
@@ -203,8 +203,8 @@ def test_revision_that_changes_the_same_words_supersedes_open_proposals(app, wor
             "including Saturday mornings.")
     pid = last_proposal_id(app)
     with app.app_context():
-        from app import services
-        services.revise_draft(db.session.scalar(select(Draft)),
+        from app.services import revisions
+        revisions.revise_draft(db.session.scalar(select(Draft)),
                               LAW.replace("thirty hours", "twenty hours").encode(), fmt="md", note="r2", author=None)
         db.session.commit()
         proposal = db.session.get(Proposal, pid)
@@ -272,3 +272,90 @@ def test_staff_can_edit_a_clause_directly_in_the_merge_step(app, world):
     assert "forty hours" in html and "public and school libraries" in html
     with app.app_context():
         assert {a.clause_key for a in db.session.scalars(select(Attribution))} == {key}  # the edit is staff's own
+
+
+def test_merge_page_names_clauses_by_label_and_shows_each_change_word_by_word(app, world):
+    slug, (key, eid) = world["slug"], world["hours"]
+    propose(world["citizen"], slug, eid, "Every public library opens at least forty hours a week, "
+            "including Saturday mornings.")
+    pid = last_proposal_id(app)
+    accept(world, pid)
+    for data in ({}, {"proposal": str(pid), "step": "plan"}):
+        r = world["staff"].get(f"/staff/drafts/{slug}/merge") if not data else \
+            world["staff"].post(f"/staff/drafts/{slug}/merge", data=data)
+        html = r.get_data(as_text=True)
+        assert f"#{pid} · Article 2" in html and f"· {key} ·" not in html
+    assert "<del>thirty</del>" in html and "<ins>forty</ins>" in html
+    assert "three-way" not in html  # written on the current text: nothing to warn about
+
+
+def test_merge_page_says_when_a_proposal_is_combined_with_a_later_revision(app, world):
+    slug, (key, eid) = world["slug"], world["hours"]
+    propose(world["citizen"], slug, eid, "Every public library opens at least thirty hours a week, "
+            "including Saturday and Sunday mornings.")
+    pid = last_proposal_id(app)
+    with app.app_context():
+        from app.services import revisions
+        revisions.revise_draft(db.session.scalar(select(Draft)),
+                               LAW.replace("at least thirty hours", "at least thirty-five hours").encode(),
+                               fmt="md", note="r2", author=None)
+        db.session.commit()
+    accept(world, pid)
+    html = world["staff"].post(f"/staff/drafts/{slug}/merge",
+                               data={"proposal": str(pid), "step": "plan"}).get_data(as_text=True)
+    assert f"Proposal #{pid} was written on revision 1" in html and "three-way merge" in html
+    section = html.split(f"Proposal #{pid} was written on revision 1", 1)[1]
+    # the three texts: where the proposal started, the current text, and the proposal
+    assert "at least thirty hours a week, including Saturday mornings." in section
+    assert "at least thirty-five hours a week, including Saturday mornings." in section
+    assert "at least thirty hours a week, including Saturday and Sunday mornings." in section
+
+
+def _merge(world, pid, key, text):
+    return world["staff"].post(f"/staff/drafts/{world['slug']}/merge", data={
+        "proposal": str(pid), "step": "publish", "note": "Merged.", f"text::{key}": text})
+
+
+@pytest.mark.parametrize("published, outcome", [
+    # staff add their own change to other words: the proposal's change is there in full
+    ("Every public library opens at least forty hours a week, including Saturday and Sunday mornings.",
+     "accepted"),
+    # staff keep only part of the proposal's change
+    ("Every public library opens at least thirty-five hours a week, including Saturday mornings.",
+     "partly_accepted"),
+])
+def test_accepted_or_partly_accepted_reads_the_same_everywhere(app, world, published, outcome):
+    slug, (key, eid) = world["slug"], world["hours"]
+    propose(world["citizen"], slug, eid, "Every public library opens at least forty hours a week, "
+            "including Saturday mornings.")
+    pid = last_proposal_id(app)
+    accept(world, pid)
+    assert _merge(world, pid, key, published).status_code == 302
+    partly = outcome == "partly_accepted"
+    reader = world["other"]
+    proposal_page = reader.get(f"/drafts/{slug}/proposals/{pid}").get_data(as_text=True)
+    assert ('class="status partly_accepted"' in proposal_page) is partly
+    assert ('class="status accepted"' in proposal_page) is not partly
+    register = reader.get(f"/api/v1/drafts/{slug}/dispositions").get_json()["items"]
+    assert [r["outcome"] for r in register if r["type"] == "proposal"] == [outcome]
+    assert reader.get(f"/api/v1/drafts/{slug}/proposals").get_json()["items"][0]["status"] == outcome
+    diff = reader.get(f"/api/v1/drafts/{slug}/diff?from=1&to=2").get_json()
+    [origin] = [p for c in diff["changes"] for p in c["provenance"]]
+    assert origin["id"] == pid and origin["partly"] is partly
+    draft_page = reader.get(f"/drafts/{slug}").get_data(as_text=True)
+    assert ("0 proposals accepted, 1 partly" in draft_page) is partly
+    assert ("1 proposal accepted, 0 partly" in draft_page) is not partly
+
+
+def test_register_csv_opens_in_spreadsheets_with_cyrillic(app, world):
+    slug, (key, _) = world["slug"], world["access"]
+    world["citizen"].post(f"/drafts/{slug}/comments", data={"body": "Библиотека должна работать дольше",
+                                                            "clause_key": key})
+    with app.app_context():
+        cid = db.session.scalar(select(Comment.id))
+    world["staff"].post(f"/staff/comments/{cid}/dispose", data={"outcome": "noted", "reason": "Учтено"})
+    r = world["other"].get(f"/drafts/{slug}/dispositions.csv")
+    assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert r.data.startswith("\ufeff".encode()) and "Библиотека должна".encode() in r.data
+    rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
+    assert rows[0][0] == "type" and rows[1][5] == "Библиотека должна работать дольше"

@@ -2,7 +2,8 @@
 import pytest
 from sqlalchemy import select
 
-from app import services
+from app import queries
+from app.services import comments
 from app.extensions import db
 from app.models import Comment, Draft, User
 
@@ -12,9 +13,9 @@ def seed_comments(app, slug, n, make_user):
     with app.app_context():
         user = db.session.get(User, uid)
         draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
-        key = services.revision_clauses(services.current_revision(draft))[0].key
+        key = queries.revision_clauses(queries.current_revision(draft))[0].key
         for i in range(n):
-            services.add_comment(user, draft, body=f"Comment {i}", clause_key=key if i % 2 else None,
+            comments.add_comment(user, draft, body=f"Comment {i}", clause_key=key if i % 2 else None,
                                  stance="for" if i % 3 == 0 else None)
         db.session.commit()
 

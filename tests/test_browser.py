@@ -37,12 +37,12 @@ def live_server(app_factory, smtp):  # noqa: F811
     """The app on a migrated SQLite file, served by werkzeug in a thread, mailing to ``smtp``."""
     from werkzeug.serving import make_server
 
-    from app import services
+    from app.services import revisions
     from app.extensions import db
     app = app_factory(WTF_CSRF_ENABLED=True, **smtp.config)
     now = datetime.now(UTC)
     with app.app_context():
-        draft = services.import_draft(SAMPLE_MD.encode(), fmt="md", title="Law on Public Libraries",
+        draft = revisions.import_draft(SAMPLE_MD.encode(), fmt="md", title="Law on Public Libraries",
                                       agency_name="Ministry of Culture", lang="en", author=None,
                                       opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=30))
         db.session.commit()

@@ -3,9 +3,9 @@ looked", following and notifications, and the integrity check."""
 import pytest
 from sqlalchemy import func, select, text
 
-from app import services
+from app.services import revisions
 from app.extensions import db
-from app.history_diff import compare_by_key, fold, sides
+from drafts.lineage import compare_by_key, fold, sides
 from app.models import Attribution, Comment, Draft, Follow, Notification, Proposal, Revision
 
 # Revision 2 of SAMPLE_MD: Article 1 reworded, Article 2 removed, Article 3 renumbered to 2, a new
@@ -96,7 +96,7 @@ def test_sides_split_ops_into_old_and_new_columns():
 def revise(app, slug, text_md, note="Revised after the consultation."):
     with app.app_context():
         draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
-        revision, _ = services.revise_draft(draft, text_md.encode(), fmt="md", note=note, author=None)
+        revision = revisions.revise_draft(draft, text_md.encode(), fmt="md", note=note, author=None)
         db.session.commit()
         return revision.number
 
@@ -196,7 +196,7 @@ def test_api_diff_has_the_engines_shape(client, revised):
 
 
 def test_comparison_is_cached_by_chain_hashes(app, client, revised):
-    from app.history import _comparison
+    from app.queries import _comparison
     client.get(f"/drafts/{revised}/diff")
     before = _comparison.cache_info()
     client.get(f"/drafts/{revised}/diff?view=side")

@@ -27,10 +27,10 @@ def register(client, email="amina@example.org", name="Amina", password=PASSWORD)
 
 
 def add_user(app, email, name, password=PASSWORD, confirmed=True):
-    from app import services
+    from app.services import accounts
     from app.extensions import db
     with app.app_context():
-        services.create_user(email=email, password=password, display_name=name, confirmed=confirmed)
+        accounts.create_user(email=email, password=password, display_name=name, confirmed=confirmed)
         db.session.commit()
 
 

@@ -1,7 +1,8 @@
 """Anonymous public pages are micro-cached per process; logged-in readers always get fresh pages."""
 from sqlalchemy import select
 
-from app import services
+from app import queries
+from app.services import accounts, comments, revisions
 from app.extensions import db
 from app.models import Draft, User
 from conftest import SAMPLE_MD
@@ -12,9 +13,9 @@ def test_anonymous_pages_are_kept_briefly_and_members_see_fresh_counts(app_facto
     app = app_factory(PAGE_CACHE_SECONDS=300)
     now = datetime.now(timezone.utc)
     with app.app_context():
-        draft = services.import_draft(SAMPLE_MD.encode(), fmt="md", title="Cached law", agency_name="A", lang="en",
+        draft = revisions.import_draft(SAMPLE_MD.encode(), fmt="md", title="Cached law", agency_name="A", lang="en",
                                       opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=9), author=None)
-        user = services.create_user(email="m@example.org", password="long enough pw", display_name="M", confirmed=True)
+        user = accounts.create_user(email="m@example.org", password="long enough pw", display_name="M", confirmed=True)
         db.session.commit()
         slug, uid = draft.slug, user.id
     anonymous = app.test_client()
@@ -22,8 +23,8 @@ def test_anonymous_pages_are_kept_briefly_and_members_see_fresh_counts(app_facto
     assert "1 comment" not in first
     with app.app_context():
         draft = db.session.scalar(select(Draft))
-        key = services.revision_clauses(services.current_revision(draft))[-1].key
-        services.add_comment(db.session.get(User, uid), draft, body="New!", clause_key=key)
+        key = queries.revision_clauses(queries.current_revision(draft))[-1].key
+        comments.add_comment(db.session.get(User, uid), draft, body="New!", clause_key=key)
         db.session.commit()
     assert anonymous.get(f"/drafts/{slug}").get_data(as_text=True) == first  # served from the cache
     member = app.test_client()

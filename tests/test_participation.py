@@ -237,14 +237,14 @@ def test_posting_too_fast_is_429_with_a_message(app_factory, storage):
     app = app_factory(RATELIMIT_ENABLED=True, COMMENT_RATE_LIMIT="3/minute", RATELIMIT_STORAGE_URI=uri)
     from conftest import SAMPLE_MD
     from datetime import datetime, timedelta, timezone
-    from app import services
+    from app.services import accounts, revisions
     with app.app_context():
         now = datetime.now(timezone.utc)
-        draft = services.import_draft(SAMPLE_MD.encode(), fmt="md", title="T", agency_name="A", lang="en",
+        draft = revisions.import_draft(SAMPLE_MD.encode(), fmt="md", title="T", agency_name="A", lang="en",
                                       opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1), author=None)
         db.session.commit()
         slug = draft.slug
-        services.create_user(email="fast@example.org", password="long enough pw", display_name="Fast",
+        accounts.create_user(email="fast@example.org", password="long enough pw", display_name="Fast",
                              confirmed=True)
         db.session.commit()
     client = app.test_client()

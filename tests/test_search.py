@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
-from app import services
+from app import queries
+from app.services import comments, revisions
 from app.extensions import db
 from app.models import Comment, Draft, User
 
@@ -62,8 +63,8 @@ def add_comment(app, make_user):
             draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
             key = None
             if eid:
-                key = next(c.key for c in services.current_revision(draft).clauses if c.eid == eid)
-            comment = services.add_comment(db.session.get(User, user_id), draft, body=body, clause_key=key)
+                key = next(c.key for c in queries.current_revision(draft).clauses if c.eid == eid)
+            comment = comments.add_comment(db.session.get(User, user_id), draft, body=body, clause_key=key)
             db.session.commit()
             return comment.id
     return add
@@ -211,7 +212,7 @@ def test_earlier_revisions_are_searched_only_when_asked(client, make_draft, app)
     slug = make_draft(TAX_MD, title="Tax Code")
     with app.app_context():
         draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
-        services.revise_draft(draft, TAX_MD.replace("reduced rate", "standard rate").encode(), fmt="md",
+        revisions.revise_draft(draft, TAX_MD.replace("reduced rate", "standard rate").encode(), fmt="md",
                               note="", author=None)
         db.session.commit()
     assert find(client, "reduced")["total"] == 0

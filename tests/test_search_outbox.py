@@ -73,14 +73,14 @@ def _law_and_citizen(app, article: str) -> tuple[str, int]:
     """A published open draft and a confirmed citizen, made without the parametrized fixtures."""
     from datetime import datetime, timedelta
 
-    from app import services
+    from app.services import accounts, revisions
     now = datetime.now(UTC)
     with app.app_context():
-        draft = services.import_draft(f"# Law\n\n### Article 1. Topic\n\n{article}\n".encode(), fmt="md",
+        draft = revisions.import_draft(f"# Law\n\n### Article 1. Topic\n\n{article}\n".encode(), fmt="md",
                                       title="Law", agency_name="Ministry", lang="en",
                                       opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=9),
                                       author=None)
-        user = services.create_user(email="citizen@example.org", password="correct horse battery",
+        user = accounts.create_user(email="citizen@example.org", password="correct horse battery",
                                     display_name="Citizen", confirmed=True)
         db.session.commit()
         return draft.slug, user.id
@@ -121,7 +121,8 @@ WORKER = textwrap.dedent("""
     from pathlib import Path
     sys.path.insert(0, {repo!r})
     from tests.conftest import make_config
-    from app import create_app, services
+    from app import create_app
+    from app.services import accounts, comments, revisions
     from app.extensions import db
     from app.models import Draft, User
     from app.search import get_backend, outbox
@@ -130,7 +131,7 @@ WORKER = textwrap.dedent("""
         user = db.session.get(User, {uid})
         draft = db.session.get(Draft, 1)
         for i in range({n}):
-            services.add_comment(user, draft, body=f"worker{name} note{{i}} zebra")
+            comments.add_comment(user, draft, body=f"worker{name} note{{i}} zebra")
             db.session.commit()
             outbox.process(get_backend(), blocking=False)  # as after a request: skip when busy
         outbox.drain(get_backend(), blocking=True)

@@ -29,10 +29,10 @@ def _worker(url, tmp, user_ids, slug, key, eid, n, out):
 def test_parallel_writers_never_fail(app, make_user, make_draft, tmp_path):
     slug = make_draft()
     with app.app_context():
-        from app import services
+        from app import queries
         from app.models import Draft
         draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
-        clause = services.revision_clauses(services.current_revision(draft))[-1]
+        clause = queries.revision_clauses(queries.current_revision(draft))[-1]
     users = [make_user() for _ in range(4)]
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     ctx = mp.get_context("spawn")

@@ -102,3 +102,17 @@ def test_extending_the_deadline_is_public_history(app, client, staff, make_draft
 def test_anonymous_staff_pages_redirect_to_login(client):
     r = client.get("/staff/drafts/new")
     assert r.status_code == 302 and "/login" in r.headers["Location"]
+
+
+def test_a_deadline_before_the_opening_is_shown_beside_the_field_keeping_what_was_typed(app, client, staff,
+                                                                                         make_draft):
+    slug = make_draft(agency="Ministry of Culture")
+    r = client.post(f"/staff/drafts/{slug}/deadline", data={"closes": "2001-01-01T09:30",
+                                                           "reason": "Typed with care by the clerk"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 400
+    field = html.split('id="closes"', 1)[1]
+    assert '<p class="errors" role="alert">The consultation must close after it opens.' in field.split("<label", 1)[0]
+    assert 'value="2001-01-01T09:30"' in html and "Typed with care by the clerk" in html
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(DeadlineChange)) == 0

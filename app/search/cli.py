@@ -7,6 +7,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import delete, func, select
 
+from app import queries
 from app.extensions import db
 from app.models import Clause, Comment, Draft, Revision, SearchOutbox
 from app.search import get_backend, outbox
@@ -54,7 +55,7 @@ def status():
     in_db = {"draft": db.session.scalar(select(func.count()).select_from(Draft)),
              "clause": db.session.scalar(select(func.count()).select_from(Clause)),
              "comment": db.session.scalar(select(func.count()).select_from(Comment)
-                                          .where(Comment.status == "visible"))}
+                                          .where(queries.public(Comment)))}
     click.echo(f"engine: {backend.name}")
     for kind in KINDS:
         click.echo(f"{kind}s: {stats.get(kind, 0)} in the index, {in_db.get(kind, 0)} in the database")

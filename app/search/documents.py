@@ -13,6 +13,7 @@ from datetime import datetime
 from flask import url_for
 from sqlalchemy import and_, select
 
+from app import queries
 from app.extensions import db
 from app.models import Clause, Comment, Draft, Revision, User
 from app.search.analysis import detect_language
@@ -151,12 +152,12 @@ def _load_comments(ids: list[int]) -> list[SearchDoc]:
     """Visible comments only: a hidden comment's id comes back missing, which deletes it."""
     return [SearchDoc("comment", r.id, r.draft_id, detect_language(r.body, r.language), r.created_at,
                       body=r.body, context=r.label or "")
-            for r in _comment_rows(and_(Comment.id.in_(ids), Comment.status == "visible"))]
+            for r in _comment_rows(and_(Comment.id.in_(ids), queries.public(Comment)))]
 
 
 def _show_comments(ids: list[int]) -> dict[int, Shown]:
     shown = {}
-    for r in _comment_rows(and_(Comment.id.in_(ids), Comment.status == "visible", Draft.published.is_(True))):
+    for r in _comment_rows(and_(Comment.id.in_(ids), queries.public(Comment), Draft.published.is_(True))):
         url = url_for("reading.comment", slug=r.slug, comment_id=r.id, _anchor=f"c{r.id}")
         title = r.label or ""
         shown[r.id] = Shown("comment", r.id, r.slug, r.dt, title, r.body, url, r.language, r.created_at,

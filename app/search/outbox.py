@@ -18,7 +18,7 @@ from sqlalchemy import delete, event, func, inspect, select
 from app.database import read_without_write_lock
 from app.extensions import db
 from app.models import Comment, Draft, SearchOutbox
-from app.search import documents
+from app.search import documents, get_backend
 
 log = logging.getLogger(__name__)
 _WATCHED = {Comment: ("body", "status"), Draft: ("title", "summary", "published", "agency_id", "language")}
@@ -98,7 +98,6 @@ def drain(backend, *, blocking: bool = True) -> int:
 
 def try_process_now() -> None:
     """After a committed request: apply pending rows if the index is free; never wait, never fail."""
-    from app.search import get_backend
     try:
         process(get_backend(), blocking=False)
     except Exception:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from sqlalchemy import text
 
 from app.extensions import db
-from app.search import Backend, EngineQuery, EngineResult
+from app.search.base import Backend, EngineQuery, EngineResult
 from app.search.analysis import (
     LANGUAGES,
     MARK_END,

@@ -30,7 +30,7 @@ from whoosh.analysis import (
 from whoosh.fields import DATETIME, ID, TEXT, Schema
 from whoosh.writing import CLEAR
 
-from app.search import Backend, EngineQuery, EngineResult
+from app.search.base import Backend, EngineQuery, EngineResult
 from app.search.analysis import LANGUAGES, make_snippet, uz_fold, uz_stem
 from app.search.documents import SearchDoc, Shown
 from app.search.whoosh_sets import Only, Segment, View

@@ -11,6 +11,11 @@ import re
 import zipfile
 from collections import defaultdict
 
+# python-docx loads in ~70 ms: drafts.load imports this module only when a .docx comes in
+import docx
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
 from drafts.document import Document
 from drafts.errors import ParseError
 from drafts.parse import parse
@@ -43,8 +48,6 @@ def format_number(n: int, fmt: str) -> str:
 
 
 def _open(data: bytes):
-    import docx  # python-docx; imported here so the rest of the engine does not need it
-
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             if sum(i.file_size for i in z.infolist()) > MAX_UNZIPPED_BYTES:
@@ -103,9 +106,6 @@ def _plain(text: str) -> str:
 
 def to_lines(document) -> list[str]:
     """The document body as Markdown-ish blocks (see the module docstring)."""
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
     levels = _levels(document)
     counters: dict[str, list[int]] = defaultdict(lambda: [0] * 9)
     out: list[str] = []

@@ -17,8 +17,15 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
-from app import mail, services
-from app.account_forms import (
+from app.clock import utcnow
+from app.extensions import db, limiter, login_manager
+from app.links import safe_next
+from app.models import User
+from app.services import accounts as account_service
+from app.services import mail
+from app.services.audit import audit
+from app.services.rules import RuleError
+from app.views.account_forms import (
     ChangePasswordForm,
     EmailForm,
     LoginForm,
@@ -26,9 +33,6 @@ from app.account_forms import (
     ResetPasswordForm,
     SettingsForm,
 )
-from app.extensions import db, limiter, login_manager
-from app.models import User, utcnow
-from app.urls import safe_next
 
 bp = Blueprint("accounts", __name__)
 login_manager.login_view = "accounts.login"
@@ -59,7 +63,7 @@ def _home() -> str:
 
 @lru_cache(maxsize=1)
 def _dummy_hash() -> str:
-    return services.hash_password(secrets.token_hex(16))
+    return account_service.hash_password(secrets.token_hex(16))
 
 
 def _find_user(email: str) -> User | None:
@@ -176,14 +180,14 @@ def register():
         user = _find_user(email)
         if user is None:
             try:
-                user = services.create_user(email=email, password=form.password.data,
+                user = account_service.create_user(email=email, password=form.password.data,
                                             display_name=form.display_name.data)
                 db.session.commit()
-            except (IntegrityError, services.RuleError):  # registered by a request at the same moment
+            except (IntegrityError, RuleError):  # registered by a request at the same moment
                 db.session.rollback()
                 user = _find_user(email)
         else:
-            services.hash_password(form.password.data)  # the same work as for a new account
+            account_service.hash_password(form.password.data)  # the same work as for a new account
         if user is None:  # pragma: no cover - the racing request rolled back too
             sent = False
         elif user.is_confirmed:
@@ -212,7 +216,7 @@ def confirm(token: str):
     form = FlaskForm()
     if form.validate_on_submit():
         user.email_confirmed_at = utcnow()
-        services.audit(user, "user.confirm", f"user:{user.id}")
+        audit(user, "user.confirm", f"user:{user.id}")
         db.session.commit()
         flash(_("Thank you: your email address is confirmed. You can now comment and vote."))
         return redirect(_home() if current_user.is_authenticated else url_for("accounts.login"))
@@ -264,14 +268,14 @@ def reset(token: str):
         # Compare-and-set on the old hash: of two simultaneous uses of one link, only one wins.
         changed = db.session.execute(
             update(User).where(User.id == user.id, User.password_hash == user.password_hash).values(
-                password_hash=services.hash_password(form.password.data),
+                password_hash=account_service.hash_password(form.password.data),
                 session_token=secrets.token_hex(16),
                 email_confirmed_at=user.email_confirmed_at or utcnow()),  # the link proved the address
             execution_options={"synchronize_session": False}).rowcount
         if changed != 1:
             db.session.rollback()
             return _link_problem("used", "reset")
-        services.audit(user, "user.password_reset", f"user:{user.id}")
+        audit(user, "user.password_reset", f"user:{user.id}")
         db.session.commit()
         _end_session()
         flash(_("Your password is changed and every device was logged out. Please log in with your new "
@@ -300,7 +304,7 @@ def settings():
     if form.validate_on_submit():
         current_user.display_name = form.display_name.data
         current_user.timezone = form.timezone.data or None
-        services.audit(current_user, "user.settings", f"user:{current_user.id}")
+        audit(current_user, "user.settings", f"user:{current_user.id}")
         db.session.commit()
         flash(_("Your settings are saved."))
         return redirect(url_for("accounts.settings"))
@@ -315,9 +319,9 @@ def change_password():
     if form.validate_on_submit():
         if check_password_hash(current_user.password_hash, form.current_password.data):
             user = current_user._get_current_object()
-            user.password_hash = services.hash_password(form.new_password.data)
+            user.password_hash = account_service.hash_password(form.new_password.data)
             user.session_token = secrets.token_hex(16)
-            services.audit(user, "user.password_change", f"user:{user.id}")
+            audit(user, "user.password_change", f"user:{user.id}")
             db.session.commit()
             _start_session(user, remember="remember_token" in request.cookies)
             flash(_("Your password is changed. You were logged out on every other device."))
@@ -332,7 +336,7 @@ def logout_elsewhere():
     """Rotate the session token: every other device's session stops working at once."""
     user = current_user._get_current_object()
     user.session_token = secrets.token_hex(16)
-    services.audit(user, "user.logout_elsewhere", f"user:{user.id}")
+    audit(user, "user.logout_elsewhere", f"user:{user.id}")
     db.session.commit()
     _start_session(user, remember="remember_token" in request.cookies)
     flash(_("You were logged out on every other device."))

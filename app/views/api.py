@@ -1,24 +1,30 @@
-"""Read-only open data: /api/v1. Hidden or unpublished things never appear; email addresses never do."""
+"""Read-only open data: everything under /api/v1. Hidden or unpublished things never appear; email
+addresses never do. Errors answer as JSON (app/errors.py)."""
 from __future__ import annotations
 
 import base64
 import binascii
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 from sqlalchemy import and_, or_, select
 
-from app import reading, services
+from app import queries
 from app.extensions import csrf, db
-from app.models import Clause, Comment, Draft, Revision, User
+from app.models import Clause, Comment, DeadlineChange, Draft, Proposal, Revision, User
+from app.search import service as search_service
+from app.search.documents import KINDS
+from app.services.revisions import record_time
+from drafts.lineage import totals
+from app.views.common import get_revision, number_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
 
 def iso(value: datetime | None) -> str | None:
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z") if value else None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
 def public_draft(draft: Draft) -> dict:
@@ -30,8 +36,8 @@ def public_draft(draft: Draft) -> dict:
 
 
 def published(slug: str) -> Draft:
-    """The API shows published drafts only, whoever asks."""
-    draft = db.session.scalar(select(Draft).where(Draft.slug == slug, Draft.published.is_(True)))
+    """The API shows published drafts only, whoever asks. :raise 404: otherwise."""
+    draft = queries.published_draft(slug)
     if draft is None:
         abort(404)
     return draft
@@ -45,7 +51,10 @@ def index():
                     "draft": url_for("api.draft", slug="SLUG", _external=True),
                     "revision": url_for("api.revision", slug="SLUG", number=1, _external=True),
                     "comments": url_for("api.comments", slug="SLUG", _external=True),
-                    "diff": url_for("history_api.api_diff", slug="SLUG", _external=True) + "?from=1&to=2"})
+                    "proposals": url_for("api.proposals", slug="SLUG", _external=True),
+                    "dispositions": url_for("api.dispositions", slug="SLUG", _external=True),
+                    "diff": url_for("api.diff", slug="SLUG", _external=True) + "?from=1&to=2",
+                    "search": url_for("api.search", _external=True) + "?q=WORDS"})
 
 
 @bp.route("/drafts")
@@ -60,11 +69,10 @@ def draft(slug: str):
     """One draft with its revisions and the history of its consultation period."""
     d = published(slug)
     revisions = db.session.scalars(select(Revision).where(Revision.draft_id == d.id).order_by(Revision.number))
-    from app.models import DeadlineChange
     changes = db.session.scalars(select(DeadlineChange).where(DeadlineChange.draft_id == d.id)
                                  .order_by(DeadlineChange.created_at))
     return jsonify({**public_draft(d),
-                    "revisions": [{"number": r.number, "created_at": services.record_time(r.created_at),
+                    "revisions": [{"number": r.number, "created_at": record_time(r.created_at),
                                    "change_note": r.change_note,
                                    "content_hash": r.content_hash, "chain_hash": r.chain_hash,
                                    "url": url_for("api.revision", slug=slug, number=r.number, _external=True)}
@@ -76,11 +84,10 @@ def draft(slug: str):
 @bp.route("/drafts/<slug>/revisions/<int:number>")
 def revision(slug: str, number: int):
     """One immutable revision with its clauses in order."""
-    d = published(slug)
-    r = reading.get_revision(d, number)
+    r = get_revision(published(slug), number)
     return jsonify({"number": r.number, "draft": slug, "title": r.title, "change_note": r.change_note,
-                    "created_at": services.record_time(r.created_at), "content_hash": r.content_hash, "chain_hash": r.chain_hash,
-                    "clauses": [dict(c) for c in reading.cached_clauses(r)]})
+                    "created_at": record_time(r.created_at), "content_hash": r.content_hash,
+                    "chain_hash": r.chain_hash, "clauses": [dict(c) for c in queries.cached_clauses(r)]})
 
 
 def _decode_cursor(raw: str) -> tuple[datetime, int]:
@@ -92,7 +99,7 @@ def _decode_cursor(raw: str) -> tuple[datetime, int]:
 
 
 def _encode_cursor(comment: Comment) -> str:
-    raw = json.dumps([comment.updated_at.astimezone(timezone.utc).isoformat(), comment.id])
+    raw = json.dumps([comment.updated_at.astimezone(UTC).isoformat(), comment.id])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
@@ -108,7 +115,7 @@ def comments(slug: str):
              .join(User, User.id == Comment.author_id)
              .join(Revision, Revision.id == Comment.revision_id)
              .outerjoin(Clause, and_(Clause.revision_id == Comment.revision_id, Clause.key == Comment.clause_key))
-             .where(Comment.draft_id == d.id, Comment.status == "visible"))
+             .where(Comment.draft_id == d.id, queries.public(Comment)))
     since = request.args.get("updated_since")
     if since:
         try:
@@ -116,7 +123,7 @@ def comments(slug: str):
         except ValueError:
             abort(400, "updated_since must be an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z.")
         if since_dt.tzinfo is None:
-            since_dt = since_dt.replace(tzinfo=timezone.utc)
+            since_dt = since_dt.replace(tzinfo=UTC)
         query = query.where(Comment.updated_at > since_dt)
     if request.args.get("cursor"):
         at, last_id = _decode_cursor(request.args["cursor"])
@@ -136,26 +143,71 @@ def comments(slug: str):
 @bp.route("/drafts/<slug>/proposals")
 def proposals(slug: str):
     """Every visible amendment proposal with its votes and decision."""
-    from app.amendments import proposal_votes
-    from app.models import Proposal
     d = published(slug)
     rows = db.session.execute(select(Proposal, User.display_name).join(User, User.id == Proposal.author_id)
-                              .where(Proposal.draft_id == d.id, Proposal.hidden.is_(False))
+                              .where(Proposal.draft_id == d.id, queries.public(Proposal))
                               .order_by(Proposal.id)).all()
-    votes = proposal_votes([p.id for p, _ in rows])
+    votes = queries.proposal_votes([p.id for p, _ in rows])
     merged = dict(db.session.execute(select(Revision.id, Revision.number).where(Revision.draft_id == d.id)).all())
     return jsonify({"items": [
         {"id": p.id, "clause_key": p.clause_key, "action": p.action, "base_revision": merged.get(p.base_revision_id),
          "base_text": p.base_text, "proposed_text": p.proposed_text, "rationale": p.rationale, "author": name,
          "status": p.status, "decision_reason": p.decision_reason, "decided_at": iso(p.decided_at),
          "merged_into_revision": merged.get(p.merged_revision_id), "votes": votes[p.id],
-         "created_at": iso(p.created_at), "url": url_for("amend.proposal", slug=slug, proposal_id=p.id, _external=True)}
+         "created_at": iso(p.created_at),
+         "url": url_for("proposals.proposal", slug=slug, proposal_id=p.id, _external=True)}
         for p, name in rows]})
 
 
 @bp.route("/drafts/<slug>/dispositions")
 def dispositions(slug: str):
     """The disposition register: staff's decision and public reason for each comment and proposal."""
-    from app.review import register_rows
     d = published(slug)
-    return jsonify({"items": [{**row, "decided_at": iso(row["decided_at"])} for row in register_rows(d)]})
+    return jsonify({"items": [{**row, "decided_at": iso(row["decided_at"])} for row in queries.register_rows(d)]})
+
+
+@bp.route("/drafts/<slug>/diff")
+def diff(slug: str):
+    """The changes between two revisions as JSON, in the engine's shape, with their provenance."""
+    d = published(slug)
+    to = number_arg("to") or d.current_revision_number
+    frm = number_arg("from")
+    old, new = get_revision(d, frm if frm is not None else max(to - 1, 1)), get_revision(d, to)
+    rows = queries.comparison(old, new)
+    origins = queries.provenance(d, old.number, new.number, external=True)
+    return jsonify({
+        "draft": d.slug, "from": old.number, "to": new.number,
+        "changes": [{"kind": r.kind, "old": r.old["eid"] if r.old else None, "new": r.new["eid"] if r.new else None,
+                     "key": r.key, "old_label": r.old["label"] if r.old else None,
+                     "new_label": r.new["label"] if r.new else None,
+                     "ops": [[op, text] for op, text in r.ops],
+                     "provenance": origins.get(r.key, []) if r.kind != "unchanged" else []}
+                    for r in rows],
+        "totals": totals(rows)})
+
+
+def _hit_json(hit) -> dict:
+    s = hit.shown
+    return {"kind": s.kind, "id": s.object_id, "draft": s.draft_slug, "draft_title": s.draft_title,
+            "clause_eid": s.clause_eid, "comment_id": s.comment_id, "revision": s.revision, "title": s.title,
+            "author": s.author, "date": iso(s.date), "snippet": hit.snippet_html,
+            "url": request.host_url.rstrip("/") + s.url}
+
+
+@bp.route("/search")
+def search():
+    """Search as JSON: ``q`` plus kind, agency, status, lang, draft, from, to, sort, revisions, page."""
+    if "q" not in request.args:
+        abort(400, "Give a search in q, e.g. /api/v1/search?q=tax")
+    try:
+        spec = search_service.spec_from_args(request.args)
+    except search_service.SearchInputError as exc:
+        abort(400, str(exc))
+    result = search_service.search(spec)
+    body = {"query": spec.q[:500], "total": result.total, "counts": result.counts, "notices": result.notices,
+            "page": spec.page, "per_page": spec.per_page,
+            "groups": {kind: [_hit_json(h) for h in hits] for kind, hits in result.groups.items()},
+            "matched_any_word": result.any_terms,
+            "html": url_for("search.page", _external=True, **request.args.to_dict())}
+    body["hits"] = [h for kind in KINDS for h in body["groups"].get(kind, [])]
+    return jsonify(body)

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 import drafts
-from app import services
+from app import queries
+from app.services.revisions import record_hash
 from app.extensions import db
 from app.models import Draft, Revision
 
@@ -44,8 +45,8 @@ def check_draft(draft: Draft) -> list[RevisionCheck]:
     revisions = db.session.scalars(select(Revision).where(Revision.draft_id == draft.id)
                                    .order_by(Revision.number))
     for revision in revisions:
-        content = drafts.clauses_content_hash(services.revision_clauses(revision))
-        chain = drafts.chain_hash(expected_chain, services.record_hash(
+        content = drafts.clauses_content_hash(queries.revision_clauses(revision))
+        chain = drafts.chain_hash(expected_chain, record_hash(
             content, revision.number, revision.change_note, revision.created_at))
         checks.append(RevisionCheck(revision.number, revision.content_hash, revision.chain_hash,
                                     content_ok=content == revision.content_hash,

@@ -1,0 +1,8 @@
+"""The one clock: aware UTC datetimes, stored as such on every backend."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,314 @@
+"""The read side shared by pages, the API, search and exports: the one visibility rule, drafts a
+reader may see, revisions and their clauses, comment threads and what became of them, votes, the
+disposition register and provenance. Reads only; nothing here changes the database."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+
+from flask import url_for
+from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+import drafts
+from drafts.lineage import Row, compare_by_key
+from app.extensions import db
+from app.models import (Attribution, Clause, Comment, Disposition, Draft, Proposal, ProposalVote, Revision,
+                        User)
+
+# --- the one visibility rule ------------------------------------------------------------------
+
+
+def public(model: type[Comment] | type[Proposal]) -> ColumnElement[bool]:
+    """The SQL condition for contributions everyone may see. Every page, the API, search and the
+    exports filter with this, so moderation changes one place."""
+    if model is Comment:
+        return Comment.status == "visible"
+    if model is Proposal:
+        return Proposal.hidden.is_(False)
+    raise TypeError(f"no visibility rule for {model!r}")
+
+
+def is_public(item: Comment | Proposal | None) -> bool:
+    """The same rule for a loaded row."""
+    if item is None:
+        return False
+    return item.status == "visible" if isinstance(item, Comment) else not item.hidden
+
+
+# --- drafts and revisions -----------------------------------------------------------------------
+
+def drafts_for(user) -> select:
+    """Published drafts, plus unpublished ones the user manages (all of them for an admin)."""
+    query = select(Draft)
+    if user is not None and user.is_authenticated and user.role == "admin":
+        return query
+    if user is not None and user.is_authenticated and user.role == "staff":
+        return query.where(Draft.published.is_(True) | (Draft.agency_id == user.agency_id))
+    return query.where(Draft.published.is_(True))
+
+
+def draft_for(user, slug: str) -> Draft | None:
+    return db.session.scalar(drafts_for(user).where(Draft.slug == slug).options(joinedload(Draft.agency)))
+
+
+def may_see(user, draft: Draft) -> bool:
+    return draft.published or (user is not None and user.is_authenticated and user.can_manage(draft))
+
+
+def published_draft(slug: str) -> Draft | None:
+    """Open data shows published drafts only, whoever asks."""
+    return db.session.scalar(select(Draft).where(Draft.slug == slug, Draft.published.is_(True)))
+
+
+def current_revision(draft: Draft) -> Revision:
+    return revision_by_number(draft, draft.current_revision_number)
+
+
+def revision_by_number(draft: Draft, number: int) -> Revision | None:
+    return db.session.scalar(select(Revision).where(Revision.draft_id == draft.id, Revision.number == number))
+
+
+def revision_numbers(draft: Draft) -> list[int]:
+    return list(db.session.scalars(select(Revision.number).where(Revision.draft_id == draft.id)
+                                   .order_by(Revision.number)))
+
+
+def revision_clauses(revision: Revision) -> list[drafts.Clause]:
+    """A revision's clauses as the engine's values, read from the database (never from a cache)."""
+    rows = db.session.scalars(select(Clause).where(Clause.revision_id == revision.id).order_by(Clause.position))
+    return [drafts.Clause(key=c.key, eid=c.eid, label=c.label, heading=c.heading, text=c.text,
+                          kind=c.kind, num=c.num) for c in rows]
+
+
+def find_clause(revision: Revision, *, key: str | None = None, eid: str | None = None) -> Clause | None:
+    where = Clause.key == key if key is not None else Clause.eid == eid
+    return db.session.scalar(select(Clause).where(Clause.revision_id == revision.id, where))
+
+
+def cached_clauses(revision: Revision) -> tuple[dict, ...]:
+    """A revision never changes, so its clauses are read once per process. The chain hash is part
+    of the key, so a recreated database never serves another's clauses."""
+    return clauses_by_id(revision.id, revision.chain_hash)
+
+
+@lru_cache(maxsize=256)
+def clauses_by_id(revision_id: int, chain_hash: str) -> tuple[dict, ...]:
+    rows = db.session.execute(select(Clause.key, Clause.eid, Clause.label, Clause.heading, Clause.text,
+                                     Clause.kind, Clause.num)
+                              .where(Clause.revision_id == revision_id).order_by(Clause.position))
+    return tuple(dict(row._mapping) for row in rows)
+
+
+def clause_label(draft: Draft, key: str) -> str:
+    """The clause's label in the latest revision that has it (its key when none has)."""
+    label = db.session.scalar(select(Clause.label).join(Revision).where(
+        Revision.draft_id == draft.id, Clause.key == key).order_by(Revision.number.desc()).limit(1))
+    return label or key
+
+
+def clause_labels(draft: Draft, keys) -> dict[str, str]:
+    return {key: clause_label(draft, key) for key in set(keys)}
+
+
+class RevisionRef(NamedTuple):
+    """What identifies a revision's content: hashable, so comparisons can be cached."""
+    id: int
+    chain_hash: str
+
+
+def comparison(old: Revision, new: Revision) -> tuple[Row, ...]:
+    """Two revisions compared by lineage key, computed once per process (revisions never change)."""
+    return _comparison(RevisionRef(old.id, old.chain_hash), RevisionRef(new.id, new.chain_hash))
+
+
+@lru_cache(maxsize=32)
+def _comparison(old: RevisionRef, new: RevisionRef) -> tuple[Row, ...]:
+    return tuple(compare_by_key(clauses_by_id(*old), clauses_by_id(*new)))
+
+
+# --- comments ---------------------------------------------------------------------------------
+
+def comment_threads(draft: Draft, clause_key: str | None, page: int, per_page: int, *,
+                    proposal_id: int | None = None):
+    """One page of top-level comments on a clause, the whole draft or a proposal, with all their
+    replies, what later revisions did to their clause, and staff's decisions on them."""
+    query = select(Comment).where(Comment.draft_id == draft.id, public(Comment), Comment.parent_id.is_(None))
+    if proposal_id is not None:
+        query = query.where(Comment.proposal_id == proposal_id)
+    else:
+        query = query.where(Comment.proposal_id.is_(None))
+        query = query.where(Comment.clause_key == clause_key if clause_key else Comment.clause_key.is_(None))
+    query = query.options(selectinload(Comment.author))  # no query per comment for its author's name
+    pagination = db.paginate(query.order_by(Comment.created_at, Comment.id), page=page, per_page=per_page,
+                             error_out=False)
+    roots = list(pagination.items)
+    replies = db.session.scalars(select(Comment).options(selectinload(Comment.author)).where(
+        Comment.root_id.in_([c.id for c in roots]), public(Comment))
+        .order_by(Comment.created_at, Comment.id)).all() if roots else []
+    children: dict[int, list[Comment]] = {}
+    for reply in replies:
+        children.setdefault(reply.parent_id, []).append(reply)
+    ids = [c.id for c in roots] + [c.id for c in replies]
+    return pagination, roots, children, {"fates": comment_fates(draft, roots), "decisions": decisions_on(ids)}
+
+
+def thread_of(comment: Comment) -> tuple[Comment, dict[int, list[Comment]], list[Comment]]:
+    """The visible thread a comment belongs to: its root, the replies by parent, all in order."""
+    root_id = comment.root_id or comment.id
+    thread = db.session.scalars(select(Comment).where(
+        (Comment.root_id == root_id) | (Comment.id == root_id), public(Comment))
+        .order_by(Comment.created_at, Comment.id)).all()
+    children: dict[int, list[Comment]] = {}
+    for reply in thread:
+        if reply.parent_id:
+            children.setdefault(reply.parent_id, []).append(reply)
+    root = next((c for c in thread if c.id == root_id), comment)
+    return root, children, list(thread)
+
+
+def decisions_on(comment_ids: Sequence[int]) -> dict[int, Disposition]:
+    if not comment_ids:
+        return {}
+    return {d.comment_id: d for d in db.session.scalars(
+        select(Disposition).where(Disposition.comment_id.in_(comment_ids)))}
+
+
+def clause_eid(revision_id: int, key: str) -> str | None:
+    return db.session.scalar(select(Clause.eid).where(Clause.revision_id == revision_id, Clause.key == key))
+
+
+@dataclass(frozen=True)
+class Fate:
+    """What a later revision did to the clause a comment was made on."""
+    kind: str  #: carried | changed | changed_as_proposed | deleted
+    since: int  #: the revision number the comment was made on
+    quote: str | None = None  #: found | gone, for comments on a quoted phrase
+
+
+def comment_fates(draft: Draft, comments: list[Comment]) -> dict[int, Fate]:
+    head = current_revision(draft)
+    old = [c for c in comments if c.clause_key and c.revision_id != head.id]
+    if not old:
+        return {}
+    keys = {c.clause_key for c in old}
+    rev_ids = {c.revision_id for c in old} | {head.id}
+    texts = {(r, k): t for r, k, t in db.session.execute(select(Clause.revision_id, Clause.key, Clause.text).where(
+        Clause.revision_id.in_(rev_ids), Clause.key.in_(keys)))}
+    numbers = dict(db.session.execute(select(Revision.id, Revision.number).where(Revision.id.in_(rev_ids))).all())
+    attributed = {(k, n) for k, n in db.session.execute(
+        select(Attribution.clause_key, Revision.number).join(Revision, Revision.id == Attribution.revision_id)
+        .where(Revision.draft_id == draft.id, Attribution.clause_key.in_(keys)))}
+    fates: dict[int, Fate] = {}
+    for c in old:
+        before, now = texts.get((c.revision_id, c.clause_key)), texts.get((head.id, c.clause_key))
+        since = numbers[c.revision_id]
+        if now is None:
+            fates[c.id] = Fate("deleted", since)
+            continue
+        if now == before:
+            kind = "carried"
+        elif any((c.clause_key, n) in attributed for n in range(since + 1, head.number + 1)):
+            kind = "changed_as_proposed"
+        else:
+            kind = "changed"
+        quote = None
+        if c.quote_exact:
+            found = drafts.find_quote(now, drafts.Quote(exact=c.quote_exact, prefix=c.quote_prefix or "",
+                                                        suffix=c.quote_suffix or "", start=c.quote_start or 0))
+            quote = "found" if found else "gone"
+        fates[c.id] = Fate(kind, since, quote)
+    return fates
+
+
+# --- proposals and votes ----------------------------------------------------------------------
+
+def proposal_votes(proposal_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    out = {pid: {"for": 0, "against": 0} for pid in proposal_ids}
+    if proposal_ids:
+        for pid, value, n in db.session.execute(
+                select(ProposalVote.proposal_id, ProposalVote.value, func.count())
+                .where(ProposalVote.proposal_id.in_(proposal_ids))
+                .group_by(ProposalVote.proposal_id, ProposalVote.value)):
+            out[pid]["for" if value > 0 else "against"] = n
+    return out
+
+
+def my_vote(model, user, **target) -> int | None:
+    """The reader's own vote on a target (clause or proposal), or None."""
+    if user is None or not user.is_authenticated:
+        return None
+    return db.session.scalar(select(model.value).where(
+        model.user_id == user.id, *(getattr(model, name) == value for name, value in target.items())))
+
+
+def mergeable_proposals(draft: Draft) -> list[Proposal]:
+    return list(db.session.scalars(select(Proposal).where(
+        Proposal.draft_id == draft.id, Proposal.status.in_(("accepted", "partly_accepted")),
+        Proposal.merged_revision_id.is_(None)).order_by(Proposal.id)))
+
+
+# --- the public record: register and provenance ------------------------------------------------
+
+def register_rows(draft: Draft) -> list[dict]:
+    """Every decision on this draft's visible comments and proposals, oldest first."""
+    labels: dict[str, str] = {}
+    rows = []
+    query = (select(Disposition, Comment, Proposal, User.display_name)
+             .outerjoin(Comment, Comment.id == Disposition.comment_id)
+             .outerjoin(Proposal, Proposal.id == Disposition.proposal_id)
+             .join(User, User.id == func.coalesce(Comment.author_id, Proposal.author_id))
+             .where(Disposition.draft_id == draft.id,
+                    case((Comment.id.is_not(None), public(Comment)), else_=public(Proposal)))
+             .order_by(Disposition.created_at, Disposition.id))
+    for d, c, p, author in db.session.execute(query):
+        key = c.clause_key if c else p.clause_key
+        if key and key not in labels:
+            labels[key] = clause_label(draft, key)
+        rows.append({"type": "comment" if c else "proposal", "id": (c or p).id,
+                     "clause": labels.get(key, "") if key else "", "clause_key": key or "", "author": author,
+                     "input": (c.body if c else f"{p.proposed_text}\n\n{p.rationale}".strip()),
+                     "outcome": d.outcome, "reason": d.reason, "decided_at": d.updated_at})
+    return rows
+
+
+def _attributions(*conditions):
+    """Attribution rows whose proposal or comment is still public, with the proposal's status."""
+    return db.session.execute(
+        select(Attribution.clause_key, Attribution.proposal_id, Attribution.comment_id, Attribution.partly)
+        .join(Revision, Revision.id == Attribution.revision_id)
+        .outerjoin(Proposal, Proposal.id == Attribution.proposal_id)
+        .outerjoin(Comment, Comment.id == Attribution.comment_id)
+        .where(*conditions, Attribution.proposal_id.is_(None) | public(Proposal),
+               Attribution.comment_id.is_(None) | public(Comment))
+        .order_by(Revision.number, Attribution.id)).all()
+
+
+def provenance(draft: Draft, a: int, b: int, external: bool = False) -> dict[str, list[dict]]:
+    """Per clause key, the proposals and comments behind its changes in revisions (a, b]
+    (or (b, a] for a backwards diff), each once."""
+    lo, hi = min(a, b), max(a, b)
+    out: dict[str, list[dict]] = {}
+    seen: set[tuple[str, str, int]] = set()
+    for key, proposal_id, comment_id, partly in _attributions(
+            Revision.draft_id == draft.id, Revision.number > lo, Revision.number <= hi):
+        kind, item_id = ("proposal", proposal_id) if proposal_id else ("comment", comment_id)
+        if item_id is None or (key, kind, item_id) in seen:
+            continue
+        seen.add((key, kind, item_id))
+        url = url_for("proposals.proposal", slug=draft.slug, proposal_id=item_id, _external=external) \
+            if kind == "proposal" else \
+            url_for("reading.comment", slug=draft.slug, comment_id=item_id, _external=external)
+        out.setdefault(key, []).append({"type": kind, "id": item_id, "url": url, "partly": bool(partly)})
+    return out
+
+
+def input_summary(revision: Revision) -> dict[str, int]:
+    """How many clauses of this revision changed because of public input, and from what."""
+    rows = _attributions(Attribution.revision_id == revision.id)
+    return {"changes": len({r.clause_key for r in rows}),
+            "accepted": len({r.proposal_id for r in rows if r.proposal_id and not r.partly}),
+            "partly": len({r.proposal_id for r in rows if r.proposal_id and r.partly}),
+            "comments": len({r.comment_id for r in rows if r.comment_id})}

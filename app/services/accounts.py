@@ -1,0 +1,73 @@
+"""Accounts and agencies."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from app.clock import utcnow
+from app.extensions import db
+from app.models import Agency, Draft, User
+from app.services.audit import audit
+from app.services.rules import RuleError, check_role
+
+
+def slugify(text: str, max_len: int = 80) -> str:
+    """ASCII slug for URLs; Cyrillic is transliterated so Russian and Uzbek titles read well."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = "".join(_CYRILLIC.get(ch, ch) for ch in text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return slug[:max_len].strip("-") or "draft"
+
+
+_CYRILLIC = dict(zip(
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюяўқғҳ",
+    ["a", "b", "v", "g", "d", "e", "yo", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t",
+     "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya", "o", "q", "g", "h"]))
+
+
+def unique_slug(model: type[Agency] | type[Draft], text: str, max_len: int = 80) -> str:
+    """A slug for ``text`` not yet used by any row of ``model`` (``-2``, ``-3``... appended)."""
+    base = slugify(text, max_len)
+    slug, n = base, 1
+    while db.session.scalar(select(model.id).where(model.slug == slug)):
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def get_or_create_agency(name: str) -> Agency:
+    name = name.strip()
+    agency = db.session.scalar(select(Agency).where(Agency.name == name))
+    if agency is None:
+        agency = Agency(name=name, slug=unique_slug(Agency, name, 60))
+        db.session.add(agency)
+        db.session.flush()
+    return agency
+
+
+def create_user(*, email: str, password: str, display_name: str, role: str = "citizen",
+                agency_name: str | None = None, confirmed: bool = False) -> User:
+    """:raise RuleError: when the email is taken, the role unknown, or staff has no agency."""
+    email = email.strip().lower()
+    check_role(role)
+    if role == "staff" and not agency_name:
+        raise RuleError("Staff accounts belong to an agency: give --agency.")
+    if len(password) < 8:
+        raise RuleError("The password must be at least 8 characters long.")
+    if db.session.scalar(select(User.id).where(User.email == email)):
+        raise RuleError("An account with this email address already exists.", 409)
+    user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password),
+                role=role, agency=get_or_create_agency(agency_name) if agency_name else None,
+                email_confirmed_at=utcnow() if confirmed else None)
+    db.session.add(user)
+    db.session.flush()
+    audit(user, "user.create", f"user:{user.id}", role)
+    return user

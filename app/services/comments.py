@@ -1,0 +1,70 @@
+"""Comments: on a clause (optionally quoting a phrase of it), on the whole draft or a proposal, and
+replies; edits keep the earlier text."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import drafts
+from app import queries
+from app.activity import touch_activity
+from app.clock import utcnow
+from app.extensions import db
+from app.models import Comment, CommentVersion, Draft, User
+from app.search import outbox as search_outbox
+from app.services.rules import (MAX_COMMENT_CHARS, RuleError, check_can_take_part, check_stance,
+                                clean_text)
+
+
+def add_comment(user: User, draft: Draft, *, body: str, clause_key: str | None = None,
+                parent: Comment | None = None, stance: str | None = None, quote: str | None = None,
+                proposal_id: int | None = None, now: datetime | None = None) -> Comment:
+    """Comment on a clause (optionally quoting a phrase of it), on the whole draft, or reply."""
+    check_can_take_part(user, draft, now)
+    body = clean_text(body, "The comment", MAX_COMMENT_CHARS)
+    stance = check_stance(stance)
+    revision = queries.current_revision(draft)
+    if parent is not None:
+        if parent.draft_id != draft.id or not queries.is_public(parent):
+            raise RuleError("You can only reply to a visible comment of this draft.", 404)
+        clause_key, proposal_id = parent.clause_key, parent.proposal_id
+        quote = None
+    comment = Comment(draft_id=draft.id, revision_id=revision.id, clause_key=clause_key or None,
+                      parent_id=parent.id if parent else None, proposal_id=proposal_id,
+                      root_id=(parent.root_id or parent.id) if parent else None, author_id=user.id, body=body,
+                      stance=stance)
+    if clause_key:
+        clause = queries.find_clause(revision, key=clause_key)
+        if clause is None:
+            raise RuleError("That clause is not part of the current revision.", 404)
+        if quote and quote.strip():
+            selector = drafts.quote_from_exact(clause.text, quote.strip())
+            if selector is None:
+                raise RuleError("The quoted phrase was not found in the clause; copy it exactly.")
+            comment.quote_exact, comment.quote_prefix = selector.exact, selector.prefix
+            comment.quote_suffix, comment.quote_start = selector.suffix, selector.start
+    elif quote and quote.strip():
+        raise RuleError("A quote must come from a clause.")
+    db.session.add(comment)
+    db.session.flush()
+    search_outbox.enqueue("comment", comment.id)
+    touch_activity(draft)
+    return comment
+
+
+def edit_comment(user: User, comment: Comment, *, body: str, stance: str | None,
+                 now: datetime | None = None) -> Comment:
+    """Edit one's own comment while the consultation is open; the earlier text is kept."""
+    if comment.author_id != user.id:
+        raise RuleError("You can only edit your own comments.", 403)
+    draft = db.session.get(Draft, comment.draft_id)
+    check_can_take_part(user, draft, now)
+    body = clean_text(body, "The comment", MAX_COMMENT_CHARS)
+    stance = check_stance(stance)
+    if body == comment.body and stance == comment.stance:
+        return comment
+    db.session.add(CommentVersion(comment_id=comment.id, body=comment.body, stance=comment.stance,
+                                  created_at=comment.edited_at or comment.created_at))
+    comment.body, comment.stance = body, stance
+    comment.edited_at = comment.updated_at = utcnow()
+    search_outbox.enqueue("comment", comment.id)
+    return comment

@@ -1,0 +1,73 @@
+"""Amendment proposals by citizens: new wording for a clause, a new clause after it, or deleting it;
+withdrawn by their author, superseded when a new revision makes them moot."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+import drafts
+from drafts.merge import merge_proposal
+from app import queries
+from app.clock import utcnow
+from app.extensions import db
+from app.models import Draft, Proposal, Revision, User
+from app.services.notifications import notify, proposal_link
+from app.services.rules import (MAX_PROPOSAL_CHARS, MAX_REASON_CHARS, RuleError, check_can_take_part,
+                                clean_text)
+
+ACTIONS = ("replace", "insert_after", "delete")
+
+
+def propose(user: User, draft: Draft, clause_key: str, *, action: str, proposed_text: str,
+            rationale: str) -> Proposal:
+    """New wording for a clause, a new clause after it, or deleting it, with a rationale."""
+    check_can_take_part(user, draft)
+    if action not in ACTIONS:
+        raise RuleError("Choose to change the clause, add a clause after it, or delete it.")
+    revision = queries.current_revision(draft)
+    clause = queries.find_clause(revision, key=clause_key)
+    if clause is None:
+        raise RuleError("That clause is not part of the current revision.", 404)
+    rationale = clean_text(rationale, "The rationale", MAX_REASON_CHARS)
+    proposed = "" if action == "delete" else clean_text(proposed_text, "The proposed text", MAX_PROPOSAL_CHARS)
+    if action == "replace" and drafts.words(proposed) == drafts.words(clause.text):
+        raise RuleError("The proposed text is the same as the current text.")
+    proposal = Proposal(draft_id=draft.id, clause_key=clause_key, action=action, base_revision_id=revision.id,
+                        base_text=clause.text if action != "insert_after" else "", proposed_text=proposed,
+                        rationale=rationale, author_id=user.id)
+    db.session.add(proposal)
+    db.session.flush()
+    return proposal
+
+
+def withdraw(user: User, proposal: Proposal, reason: str = "") -> None:
+    if proposal.author_id != user.id:
+        raise RuleError("Only its author can withdraw a proposal.", 403)
+    if proposal.status != "open":
+        raise RuleError("Only an open proposal can be withdrawn.", 409)
+    proposal.status = "withdrawn"
+    proposal.decision_reason = clean_text(reason, "The reason", MAX_REASON_CHARS, required=False)
+    proposal.decided_at = proposal.updated_at = utcnow()
+
+
+def supersede_moot(draft: Draft, new: Revision, changed: dict[str, str | None]) -> None:
+    """Open proposals on clauses that revision ``new`` deleted, or changed in the words they change
+    (or already changed as they propose), are superseded, and their authors told why."""
+    if not changed:
+        return
+    for p in db.session.scalars(select(Proposal).where(
+            Proposal.draft_id == draft.id, Proposal.status == "open", Proposal.clause_key.in_(changed))):
+        text = changed[p.clause_key]
+        if text is None:
+            reason = f"The clause was deleted in revision {new.number}."
+        elif p.action == "insert_after":
+            continue
+        else:
+            outcome = merge_proposal(p.base_text, p.proposed_text, text).status if p.action == "replace" \
+                else "conflict"
+            if outcome in ("clean", "merged"):
+                continue  # the proposal still applies to the new text
+            reason = (f"Revision {new.number} already contains this change." if outcome == "noop" else
+                      f"The clause changed in revision {new.number} in the words this proposal changes.")
+        p.status, p.decision_reason, p.decided_at, p.updated_at = "superseded", reason, utcnow(), utcnow()
+        notify(p.author_id, draft, "proposal.superseded", f"Your proposal was superseded: {reason}",
+               proposal_link(draft, p))

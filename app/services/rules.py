@@ -1,0 +1,75 @@
+"""The rules every use case shares: the error a broken rule raises, who may manage a draft, who may
+take part and when, and the one way text from people is cleaned and bounded."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from app.models import ROLES, STANCES, Draft, User
+
+MAX_COMMENT_CHARS = 5_000
+MAX_PROPOSAL_CHARS = 20_000
+MAX_REASON_CHARS = 5_000
+MAX_CLAUSE_CHARS = 50_000
+
+
+class RuleError(Exception):
+    """A request that breaks a rule of the consultation; the message is shown to the person.
+    ``status`` is the HTTP answer (413 marks text over its limit), never read from the message;
+    ``field`` names the input at fault, so a form can show the message beside it."""
+
+    def __init__(self, message: str, status: int = 400, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.field = field
+
+
+def clean_text(value: str | None, what: str, limit: int, *, required: bool = True) -> str:
+    """Text as people typed it, with Windows line ends made plain and outer space trimmed.
+
+    :raise RuleError: 400 when required and empty, 413 when longer than ``limit``.
+    """
+    value = (value or "").replace("\r\n", "\n").strip()
+    if required and not value:
+        raise RuleError(f"{what} is empty.")
+    if len(value) > limit:
+        raise RuleError(f"{what} can be at most {limit} characters long.", 413)
+    return value
+
+
+def authorize(user: User | None, draft: Draft | None = None) -> None:
+    """The one check of staff rights: with a draft, the user must be staff of its agency (or an
+    admin); without one, staff of any agency (or an admin), e.g. to publish a new draft.
+
+    :raise RuleError: 403 otherwise.
+    """
+    if user is None or not getattr(user, "is_authenticated", True):
+        raise RuleError("Please log in to do that.", 401)
+    if draft is None:
+        if not user.is_staff:
+            raise RuleError("Only agency staff can do this.", 403)
+    elif not user.can_manage(draft):
+        raise RuleError("Only staff of the draft's agency can do this.", 403)
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise RuleError(f"Unknown role {role!r}: use {', '.join(ROLES)}.")
+    return role
+
+
+def check_stance(stance: str | None) -> str | None:
+    if stance not in (None, "", *STANCES):
+        raise RuleError("The stance must be for, against or neutral.")
+    return stance or None
+
+
+def check_can_take_part(user: User, draft: Draft, now: datetime | None = None) -> None:
+    """:raise RuleError: unless the user may comment and vote on this draft now."""
+    if not user.is_confirmed:
+        raise RuleError("Please confirm your email address before taking part.", 403)
+    status = draft.status(now)
+    if status == "upcoming":
+        raise RuleError("This consultation has not opened yet; you can read the draft but not take part.", 403)
+    if status == "closed":
+        raise RuleError("This consultation is closed; you can read the draft but no longer take part.", 403)

@@ -1,0 +1,16 @@
+"""The blueprints, one per thing a person does. No view module imports another: what several share
+lives in ``common`` (lookups and arguments), ``forms`` and ``pages`` (pages shown by more than one)."""
+from __future__ import annotations
+
+from flask import Flask
+
+from app.views import (accounts, api, history, participation, proposals, reading, review, search,
+                       staff)
+
+BLUEPRINTS = (reading.bp, participation.bp, proposals.bp, staff.bp, review.bp, history.bp, accounts.bp,
+              search.bp, api.bp)
+
+
+def register(app: Flask) -> None:
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)

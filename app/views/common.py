@@ -1,0 +1,101 @@
+"""What the views share: finding what a request names (or answering 404/403), request arguments
+read strictly, and who is rate-limited how."""
+from __future__ import annotations
+
+import re
+
+from flask import abort, current_app, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app import queries
+from app.extensions import db
+from app.models import Comment, Draft, Proposal, Revision
+from app.services.rules import authorize
+
+_NUMBER = re.compile(r"[0-9]{1,6}")
+
+
+def get_draft(slug: str) -> Draft:
+    """:raise 404: if there is no such draft or the reader may not see it yet."""
+    draft = queries.draft_for(current_user, slug)
+    if draft is None:
+        abort(404)
+    return draft
+
+
+def draft_of(item: Comment | Proposal) -> Draft:
+    """The draft a loaded comment or proposal belongs to. :raise 404: if the reader may not see it."""
+    draft = db.session.get(Draft, item.draft_id)
+    if draft is None or not queries.may_see(current_user, draft):
+        abort(404)
+    return draft
+
+
+def managed(draft: Draft) -> Draft:
+    """:raise 403: unless the user is staff of the draft's agency (or an admin)."""
+    authorize(current_user, draft)
+    return draft
+
+
+def get_revision(draft: Draft, number: int | None) -> Revision:
+    """:raise 404: if the draft has no such revision (0 included)."""
+    revision = queries.revision_by_number(draft, draft.current_revision_number if number is None else number)
+    if revision is None:
+        abort(404, _("This draft has no revision %(n)d.", n=number))
+    return revision
+
+
+def get_clause(revision: Revision, eid: str):
+    clause = queries.find_clause(revision, eid=eid)
+    if clause is None:
+        abort(404)
+    return clause
+
+
+def visible_comment(comment_id: int) -> Comment:
+    """:raise 404: no such comment, or it is not public."""
+    comment = db.session.get(Comment, comment_id)
+    if not queries.is_public(comment):
+        abort(404)
+    return comment
+
+
+def page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not _NUMBER.fullmatch(raw) or int(raw) == 0:
+        abort(400, _("The page number must be a positive whole number."))
+    return int(raw)
+
+
+def number_arg(name: str) -> int | None:
+    """:raise 400: unless the query argument is absent or a whole number."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if not _NUMBER.fullmatch(raw):
+        abort(400, _("“%(name)s” must be a revision number, such as 1 or 2.", name=name))
+    return int(raw)
+
+
+def choice_arg(name: str, allowed: tuple[str, ...]) -> str:
+    value = request.args.get(name, allowed[0])
+    if value not in allowed:
+        abort(400, _("“%(name)s” must be one of: %(allowed)s.", name=name, allowed=", ".join(a for a in allowed if a)))
+    return value
+
+
+def valid(form):
+    """:raise 400: with the form's own error messages."""
+    if not form.validate():
+        abort(400, "; ".join(str(e) for field in form for e in field.errors))
+    return form
+
+
+def user_or_address() -> str:
+    """Rate-limit people by account, and anonymous requests by address."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else f"ip:{request.remote_addr}"
+
+
+def comment_limit() -> str:
+    return current_app.config.get("COMMENT_RATE_LIMIT", "20/minute;200/day")

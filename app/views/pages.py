@@ -1,0 +1,74 @@
+"""Pages shown by more than one blueprint: a clause with its comments, the comments on a whole
+draft, and a proposal. A GET shows them; a POST whose form has errors shows them again with what
+the person typed, so no view needs to import another."""
+from __future__ import annotations
+
+from flask import abort, current_app, render_template
+from flask_login import current_user
+from sqlalchemy import select
+
+from drafts.diff import word_diff
+from app import activity, queries
+from app.clock import utcnow
+from app.extensions import db
+from app.models import ClauseVote, Disposition, Draft, Proposal, ProposalVote
+from app.views.common import get_clause, get_draft, get_revision, page_number
+from app.views.forms import STATUS_LABELS, CommentForm, VoteForm, WithdrawForm
+
+
+def _threads(draft: Draft, clause_key: str | None, proposal_id: int | None = None):
+    return queries.comment_threads(draft, clause_key, page_number(), current_app.config["COMMENTS_PER_PAGE"],
+                                   proposal_id=proposal_id)
+
+
+def clause_page(slug: str, eid: str, number: int | None = None, *, form=None, vote_form=None,
+                status: int = 200):
+    """A clause with its comments, proposals and votes."""
+    draft = get_draft(slug)
+    revision = get_revision(draft, number)
+    clause = get_clause(revision, eid)
+    pagination, roots, children, extra = _threads(draft, clause.key)
+    proposals = db.session.scalars(select(Proposal).where(
+        Proposal.draft_id == draft.id, Proposal.clause_key == clause.key, queries.public(Proposal))
+        .order_by(Proposal.id.desc()).limit(50)).all()
+    counts = activity.draft_activity(draft).counts.get(clause.key, {"comments": 0, "for": 0, "against": 0})
+    return render_template(
+        "reading/clause.html", draft=draft, revision=revision, clause=clause, pagination=pagination, roots=roots,
+        children=children, counts=counts, proposals=proposals,
+        proposal_counts=queries.proposal_votes([p.id for p in proposals]),
+        form=form or CommentForm(clause_key=clause.key), **extra, vote_form=vote_form or VoteForm(),
+        my_vote=queries.my_vote(ClauseVote, current_user, draft_id=draft.id, clause_key=clause.key),
+        is_current=revision.number == draft.current_revision_number, now=utcnow()), status
+
+
+def draft_comments_page(slug: str, *, form=None, status: int = 200):
+    """The comments on a draft as a whole."""
+    draft = get_draft(slug)
+    pagination, roots, children, extra = _threads(draft, None)
+    return render_template("reading/comments.html", draft=draft, pagination=pagination, roots=roots,
+                           children=children, form=form or CommentForm(), now=utcnow(), **extra), status
+
+
+def get_proposal(slug: str, proposal_id: int) -> tuple[Proposal, Draft]:
+    """:raise 404: no such visible proposal on this (visible) draft."""
+    draft = get_draft(slug)
+    proposal = db.session.get(Proposal, proposal_id)
+    if not queries.is_public(proposal) or proposal.draft_id != draft.id:
+        abort(404)
+    return proposal, draft
+
+
+def proposal_page(slug: str, proposal_id: int, *, form=None, status: int = 200):
+    """One proposal: the change it makes, its votes, its discussion and staff's decision."""
+    proposal, draft = get_proposal(slug, proposal_id)
+    current = queries.find_clause(queries.current_revision(draft), key=proposal.clause_key)
+    pagination, roots, children, extra = _threads(draft, proposal.clause_key, proposal.id)
+    disposition = db.session.scalar(select(Disposition).where(Disposition.proposal_id == proposal.id))
+    return render_template(
+        "proposals/proposal.html", draft=draft, proposal=proposal, ops=word_diff(proposal.base_text,
+                                                                                 proposal.proposed_text),
+        current=current, label=queries.clause_label(draft, proposal.clause_key), labels=STATUS_LABELS,
+        votes=queries.proposal_votes([proposal.id])[proposal.id],
+        my_vote=queries.my_vote(ProposalVote, current_user, proposal_id=proposal.id), disposition=disposition,
+        pagination=pagination, roots=roots, children=children, form=form or CommentForm(),
+        vote_form=VoteForm(), withdraw_form=WithdrawForm(), now=utcnow(), **extra), status

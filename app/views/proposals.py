@@ -1,0 +1,125 @@
+"""Amendment proposals, for citizens: propose new wording, vote, discuss, withdraw."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from drafts.diff import word_diff
+from app import queries
+from app.extensions import db, limiter
+from app.models import Comment, Proposal
+from app.services import comments, proposals, votes
+from app.services.rules import RuleError
+from app.views import pages
+from app.views.common import comment_limit, get_clause, get_draft, page_number, user_or_address
+from app.views.forms import STATUS_LABELS, CommentForm, ProposalForm, VoteForm, WithdrawForm, error_status
+
+bp = Blueprint("proposals", __name__)
+
+
+@bp.route("/drafts/<slug>/clauses/<eid>/propose", methods=["GET", "POST"])
+@login_required
+@limiter.limit(comment_limit, key_func=user_or_address, methods=["POST"])
+def propose(slug: str, eid: str):
+    """Propose new wording for a clause; "Preview" shows the word-level change before sending."""
+    draft = get_draft(slug)
+    clause = get_clause(queries.current_revision(draft), eid)
+    form = ProposalForm()
+
+    def page(ops=None, status=200):
+        return render_template("proposals/propose.html", draft=draft, clause=clause, form=form, ops=ops), status
+
+    if request.method == "GET":
+        form.proposed_text.data = clause.text
+        return page()
+    if not form.validate():
+        return page(status=error_status(form))
+    action, text = form.action.data, (form.proposed_text.data or "").replace("\r\n", "\n").strip()
+    ops = word_diff(clause.text if action == "replace" else "", "" if action == "delete" else text)
+    if "send" not in request.form:
+        return page(ops)
+    try:
+        proposal = proposals.propose(current_user, draft, clause.key, action=action, proposed_text=text,
+                                     rationale=form.rationale.data)
+    except RuleError as exc:
+        if exc.status in (400, 413):
+            form.proposed_text.errors = [*form.proposed_text.errors, exc.message]
+            return page(ops, exc.status)
+        raise
+    db.session.commit()
+    flash(_("Your proposal was published. Others can now vote on it."))
+    return redirect(url_for("proposals.proposal", slug=slug, proposal_id=proposal.id))
+
+
+@bp.route("/drafts/<slug>/proposals")
+def proposal_list(slug: str):
+    """All proposals on a draft, filterable by status."""
+    draft = get_draft(slug)
+    status = request.args.get("status", "")
+    if status and status not in STATUS_LABELS:
+        abort(400, _("Unknown status filter."))
+    query = select(Proposal).where(Proposal.draft_id == draft.id, queries.public(Proposal))
+    if status:
+        query = query.where(Proposal.status == status)
+    pagination = db.paginate(query.order_by(Proposal.id.desc()), page=page_number(), per_page=30, error_out=False)
+    items = list(pagination.items)
+    return render_template("proposals/list.html", draft=draft, pagination=pagination, items=items, status=status,
+                           labels=STATUS_LABELS, votes=queries.proposal_votes([p.id for p in items]),
+                           clause_labels=queries.clause_labels(draft, (p.clause_key for p in items)))
+
+
+@bp.route("/drafts/<slug>/proposals/<int:proposal_id>")
+def proposal(slug: str, proposal_id: int):
+    """One proposal: the change it makes, its votes, its discussion and staff's decision."""
+    return pages.proposal_page(slug, proposal_id)
+
+
+@bp.route("/drafts/<slug>/proposals/<int:proposal_id>/vote", methods=["POST"])
+@login_required
+@limiter.limit(comment_limit, key_func=user_or_address)
+def vote(slug: str, proposal_id: int):
+    """Vote for or against a proposal (changeable while it is open)."""
+    proposal, _draft = pages.get_proposal(slug, proposal_id)
+    form = VoteForm()
+    if not form.validate():
+        abort(400, _("Choose for or against."))
+    votes.vote_proposal(current_user, proposal, int(form.value.data))
+    db.session.commit()
+    flash(_("Your vote was recorded."))
+    return redirect(url_for("proposals.proposal", slug=slug, proposal_id=proposal_id, _anchor="vote"))
+
+
+@bp.route("/drafts/<slug>/proposals/<int:proposal_id>/comments", methods=["POST"])
+@login_required
+@limiter.limit(comment_limit, key_func=user_or_address)
+def comment(slug: str, proposal_id: int):
+    """Discuss a proposal."""
+    proposal, draft = pages.get_proposal(slug, proposal_id)
+    form = CommentForm()
+    if not form.validate():
+        return pages.proposal_page(slug, proposal_id, form=form, status=error_status(form))
+    parent = None
+    if form.parent_id.data:
+        parent = db.session.get(Comment, int(form.parent_id.data)) if form.parent_id.data.isdigit() else None
+        if parent is None or parent.proposal_id != proposal.id:
+            abort(404, _("The comment you replied to does not exist."))
+    item = comments.add_comment(current_user, draft, body=form.body.data, clause_key=proposal.clause_key,
+                                parent=parent, stance=form.stance.data, proposal_id=proposal.id)
+    db.session.commit()
+    return redirect(url_for("proposals.proposal", slug=slug, proposal_id=proposal_id, _anchor=f"c{item.id}"))
+
+
+@bp.route("/drafts/<slug>/proposals/<int:proposal_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw(slug: str, proposal_id: int):
+    """The author withdraws their own open proposal."""
+    proposal, _draft = pages.get_proposal(slug, proposal_id)
+    form = WithdrawForm()
+    if not form.validate():
+        abort(400, _("The reason is too long."))
+    proposals.withdraw(current_user, proposal, form.reason.data or "")
+    db.session.commit()
+    flash(_("Your proposal was withdrawn."))
+    return redirect(url_for("proposals.proposal", slug=slug, proposal_id=proposal_id))

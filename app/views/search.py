@@ -1,0 +1,42 @@
+"""Search: the /search page (its JSON twin is /api/v1/search). Odd input gives a message, never a 500."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Agency
+from app.search import service
+
+bp = Blueprint("search", __name__)
+
+KIND_LABELS = {"draft": "Drafts", "clause": "Clauses", "comment": "Comments"}
+
+
+@bp.route("/search")
+def page():
+    """Show results grouped by kind, with facets; works without JavaScript."""
+    try:
+        spec = service.spec_from_args(request.args)
+    except service.SearchInputError as exc:
+        return render_template("search/results.html", result=None, error=str(exc), args=request.args,
+                               kinds=KIND_LABELS, agencies=_agencies(), link=link), 400
+    result = service.search(spec) if spec.q.strip() else None
+    return render_template("search/results.html", result=result, error=None, args=request.args,
+                           kinds=KIND_LABELS, agencies=_agencies(), link=link)
+
+
+def link(**changes) -> str:
+    """This search with some arguments changed (None removes one) and back on page 1."""
+    args = request.args.to_dict()
+    args.pop("page", None)
+    for name, value in changes.items():
+        if value is None:
+            args.pop(name, None)
+        else:
+            args[name] = value
+    return url_for("search.page", **args)
+
+
+def _agencies():
+    return db.session.scalars(select(Agency).order_by(Agency.name)).all()
