@@ -18,26 +18,31 @@ $(VENV)/.installed-dev: requirements-dev.txt requirements.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.installed
 
+# Compiled catalogues are build output (git-ignored): made from the .po files when those change.
+MO := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel --quiet compile -f -i $< -o $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## Install, migrate, load the sample consultation and serve it on http://127.0.0.1:5000
-run: $(VENV)/.installed
+run: $(VENV)/.installed $(MO)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --if-empty
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## Run the whole test suite (PostgreSQL-backed tests skip when no server is reachable)
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(MO)
 	$(BIN)/python -m pytest -n 2 -q
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check app drafts tests bench
 
-## Extract UI strings and update the Russian and Uzbek catalogues (translation is then only translation work)
+## Extract UI strings and update the Russian and Uzbek (Latin, Cyrillic) catalogues (translation is then only translation work)
 messages: $(VENV)/.installed
 	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
-	for lang in ru uz; do \
+	for lang in ru uz uz_Cyrl; do \
 	  if [ -f app/translations/$$lang/LC_MESSAGES/messages.po ]; then \
 	    $(BIN)/pybabel --quiet update -i app/translations/messages.pot -d app/translations -l $$lang; \
 	  else $(BIN)/pybabel --quiet init -i app/translations/messages.pot -d app/translations -l $$lang; fi; \

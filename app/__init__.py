@@ -7,7 +7,8 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import cli, config as config_module, errors, i18n, security, templating, views
+from app import cli, errors, i18n, security, templating, views
+from app import config as config_module
 from app.database import configure_engine
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.search import outbox

@@ -13,6 +13,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from app import demo as demo_data
+from app.clock import utcnow
 from app.extensions import db
 from app.models import ROLES, Draft, User
 from app.search import cli as search_commands
@@ -93,7 +94,7 @@ def import_draft(file: Path, title: str, agency: str, lang: str, fmt: str | None
         data = file.read_bytes()
     except OSError as exc:
         _fail(f"cannot read {file}: {exc.strerror}")
-    opens_at = _when(opens, datetime.now(timezone.utc))
+    opens_at = _when(opens, utcnow())
     closes_at = _when(closes, opens_at + timedelta(days=30))
     try:
         draft = revisions.import_draft(data, fmt=fmt, title=title, agency_name=agency, lang=lang, summary=summary,

@@ -9,7 +9,15 @@ from app import queries
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Comment, Proposal
-from app.services import accounts, comments, decisions, merging, proposals, revisions, votes
+from app.services import (
+    accounts,
+    comments,
+    decisions,
+    merging,
+    proposals,
+    revisions,
+    votes,
+)
 
 STAFF_EMAIL = "staff@demo.muhokama.test"
 CITIZEN_EMAILS = ["dilnoza@demo.muhokama.test", "sergey@demo.muhokama.test", "amina@demo.muhokama.test"]

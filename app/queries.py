@@ -13,10 +13,19 @@ from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 import drafts
-from drafts.lineage import Row, compare_by_key
 from app.extensions import db
-from app.models import (Attribution, Clause, Comment, Disposition, Draft, Proposal, ProposalVote, Revision,
-                        User)
+from app.models import (
+    Attribution,
+    Clause,
+    Comment,
+    Disposition,
+    Draft,
+    Proposal,
+    ProposalVote,
+    Revision,
+    User,
+)
+from drafts.lineage import Row, compare_by_key
 
 # --- the one visibility rule ------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.clock import utcnow
 from app.extensions import db
 from app.links import diff_path
 from app.models import Notification
@@ -36,7 +37,7 @@ def _render_markdown(text: str) -> str:
 
 
 def time_left(when: datetime, now: datetime | None = None) -> str:
-    now = now or datetime.now(timezone.utc)
+    now = now or utcnow()
     seconds = (when - now).total_seconds()
     if seconds <= 0:
         return gettext("closed")

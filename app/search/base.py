@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
-
 @dataclass
 class EngineQuery:
     """What an engine is asked: the parsed query plus filters already resolved against the DB."""

@@ -1,13 +1,12 @@
 """``flask search rebuild|status|process``: the index is derived data, so it can always be remade."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import delete, func, select
 
 from app import queries
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Clause, Comment, Draft, Revision, SearchOutbox
 from app.search import get_backend, outbox
@@ -25,13 +24,13 @@ def _all_docs():
 @with_appcontext
 def rebuild():
     """Rebuild the search index from the database."""
-    start = datetime.now(UTC)
+    start = utcnow()
     last = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
     n = get_backend().rebuild(_all_docs())
     # Rows queued before the rebuild began are in it now; later ones stay for `process`.
     db.session.execute(delete(SearchOutbox).where(SearchOutbox.id <= last))
     db.session.commit()
-    seconds = (datetime.now(UTC) - start).total_seconds()
+    seconds = (utcnow() - start).total_seconds()
     click.echo(f"Indexed {n} documents with {get_backend().name} in {seconds:.1f} s.")
 
 
@@ -62,7 +61,7 @@ def status():
     click.echo(f"clauses of current revisions: {db.session.scalar(current)}")
     pending = outbox.pending_count()
     oldest = outbox.oldest_pending()
-    lag = (datetime.now(UTC) - oldest).total_seconds() if oldest else 0.0
+    lag = (utcnow() - oldest).total_seconds() if oldest else 0.0
     click.echo(f"outbox: {pending} pending, lag {lag:.1f} s")
 
 

@@ -16,7 +16,6 @@ from contextlib import contextmanager
 from sqlalchemy import text
 
 from app.extensions import db
-from app.search.base import Backend, EngineQuery, EngineResult
 from app.search.analysis import (
     LANGUAGES,
     MARK_END,
@@ -27,6 +26,7 @@ from app.search.analysis import (
     uz_fold,
     uz_stem,
 )
+from app.search.base import Backend, EngineQuery, EngineResult
 from app.search.documents import SearchDoc, Shown
 
 CONFIGS = {"en": "english", "ru": "russian", "de": "german", "uz": "simple"}

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from app.clock import utcnow
 from app.extensions import db
 from app.models import Agency, Draft
 from app.search import EngineQuery, get_backend, outbox
@@ -135,7 +136,7 @@ def search(spec: Spec) -> Response:
         if current_app.config.get("SEARCH_PROCESS_ON_REQUEST", True):
             outbox.try_process_now()
         exclude = outbox.pending_keys()
-    public, hidden, only = _drafts(spec, datetime.now(UTC))
+    public, hidden, only = _drafts(spec, utcnow())
     kinds = [spec.kind] if spec.kind else list(KINDS)
     eq = EngineQuery(parsed=parsed, kinds=kinds, current_revisions={i: d["rev"] for i, d in public.items()},
                      hidden_drafts=hidden, only_drafts=only, exclude_keys=exclude,

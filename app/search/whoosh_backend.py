@@ -30,8 +30,8 @@ from whoosh.analysis import (
 from whoosh.fields import DATETIME, ID, TEXT, Schema
 from whoosh.writing import CLEAR
 
-from app.search.base import Backend, EngineQuery, EngineResult
 from app.search.analysis import LANGUAGES, make_snippet, uz_fold, uz_stem
+from app.search.base import Backend, EngineQuery, EngineResult
 from app.search.documents import SearchDoc, Shown
 from app.search.whoosh_sets import Only, Segment, View
 

@@ -11,8 +11,13 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import Comment, CommentVersion, Draft, User
 from app.search import outbox as search_outbox
-from app.services.rules import (MAX_COMMENT_CHARS, RuleError, check_can_take_part, check_stance,
-                                clean_text)
+from app.services.rules import (
+    MAX_COMMENT_CHARS,
+    RuleError,
+    check_can_take_part,
+    check_stance,
+    clean_text,
+)
 
 
 def add_comment(user: User, draft: Draft, *, body: str, clause_key: str | None = None,

@@ -10,7 +10,13 @@ from app.extensions import db
 from app.models import Comment, Disposition, Draft, Proposal, User
 from app.services.audit import audit
 from app.services.notifications import comment_link, notify, proposal_link
-from app.services.rules import MAX_COMMENT_CHARS, MAX_REASON_CHARS, RuleError, authorize, clean_text
+from app.services.rules import (
+    MAX_COMMENT_CHARS,
+    MAX_REASON_CHARS,
+    RuleError,
+    authorize,
+    clean_text,
+)
 
 #: a decision's outcome -> the status it gives a proposal ("noted" leaves it open for a later decision)
 DECISIONS = {"accepted": "accepted", "partly_accepted": "partly_accepted", "rejected": "rejected", "noted": "open"}

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 import drafts
 from app import queries
-from app.services.revisions import record_hash
 from app.extensions import db
 from app.models import Draft, Revision
+from app.services.revisions import record_hash
 
 
 @dataclass(frozen=True)

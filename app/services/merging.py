@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 import drafts
-from drafts.diff import word_diff
-from drafts.merge import MergeResult, merge_proposal, merge_proposals
 from app import queries
 from app.clock import utcnow
 from app.extensions import db
@@ -17,6 +15,8 @@ from app.models import Attribution, Disposition, Draft, Proposal, Revision, User
 from app.services.audit import audit
 from app.services.revisions import publish_revision
 from app.services.rules import MAX_CLAUSE_CHARS, RuleError, authorize, clean_text
+from drafts.diff import word_diff
+from drafts.merge import MergeResult, merge_proposal, merge_proposals
 
 
 @dataclass

@@ -5,14 +5,19 @@ from __future__ import annotations
 from sqlalchemy import select
 
 import drafts
-from drafts.merge import merge_proposal
 from app import queries
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Draft, Proposal, Revision, User
 from app.services.notifications import notify, proposal_link
-from app.services.rules import (MAX_PROPOSAL_CHARS, MAX_REASON_CHARS, RuleError, check_can_take_part,
-                                clean_text)
+from app.services.rules import (
+    MAX_PROPOSAL_CHARS,
+    MAX_REASON_CHARS,
+    RuleError,
+    check_can_take_part,
+    clean_text,
+)
+from drafts.merge import merge_proposal
 
 ACTIONS = ("replace", "insert_after", "delete")
 

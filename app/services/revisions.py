@@ -6,13 +6,12 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import datetime, timezone
+from functools import cached_property
 
 from sqlalchemy import select
 
 import drafts
-from drafts.diff import totals as change_totals
 from app import queries
 from app.clock import utcnow
 from app.extensions import db
@@ -22,6 +21,7 @@ from app.services import notifications, proposals
 from app.services.accounts import get_or_create_agency, unique_slug
 from app.services.audit import audit
 from app.services.rules import RuleError, authorize, clean_text
+from drafts.diff import totals as change_totals
 
 LANGUAGES = ("en", "ru", "uz")
 

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.views import (accounts, api, history, participation, proposals, reading, review, search,
-                       staff)
+from app.views import (
+    accounts,
+    api,
+    history,
+    participation,
+    proposals,
+    reading,
+    review,
+    search,
+    staff,
+)
 
 BLUEPRINTS = (reading.bp, participation.bp, proposals.bp, staff.bp, review.bp, history.bp, accounts.bp,
               search.bp, api.bp)

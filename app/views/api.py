@@ -16,8 +16,8 @@ from app.models import Clause, Comment, DeadlineChange, Draft, Proposal, Revisio
 from app.search import service as search_service
 from app.search.documents import KINDS
 from app.services.revisions import record_time
-from drafts.lineage import totals
 from app.views.common import get_revision, number_arg
+from drafts.lineage import totals
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)

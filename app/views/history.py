@@ -6,18 +6,27 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from drafts.lineage import body, fold, sides, totals
 from app import queries
 from app.extensions import db, limiter
 from app.links import diff_path, safe_next
 from app.models import Notification
 from app.services import integrity, notifications
 from app.views.common import choice_arg, get_draft, number_arg, page_number
+from drafts.lineage import body, fold, sides, totals
 
 bp = Blueprint("history", __name__)
 

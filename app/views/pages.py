@@ -7,13 +7,13 @@ from flask import abort, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
-from drafts.diff import word_diff
 from app import activity, queries
 from app.clock import utcnow
 from app.extensions import db
 from app.models import ClauseVote, Disposition, Draft, Proposal, ProposalVote
 from app.views.common import get_clause, get_draft, get_revision, page_number
 from app.views.forms import STATUS_LABELS, CommentForm, VoteForm, WithdrawForm
+from drafts.diff import word_diff
 
 
 def _threads(draft: Draft, clause_key: str | None, proposal_id: int | None = None):

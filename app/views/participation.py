@@ -11,8 +11,14 @@ from app.models import Comment, Draft
 from app.services import comments, votes
 from app.services.rules import RuleError
 from app.views import pages
-from app.views.common import (comment_limit, draft_of, get_clause, get_draft, user_or_address,
-                              visible_comment)
+from app.views.common import (
+    comment_limit,
+    draft_of,
+    get_clause,
+    get_draft,
+    user_or_address,
+    visible_comment,
+)
 from app.views.forms import CommentForm, EditForm, VoteForm, error_status
 
 bp = Blueprint("participation", __name__)

@@ -6,15 +6,28 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from drafts.diff import word_diff
 from app import queries
 from app.extensions import db, limiter
 from app.models import Comment, Proposal
 from app.services import comments, proposals, votes
 from app.services.rules import RuleError
 from app.views import pages
-from app.views.common import comment_limit, get_clause, get_draft, page_number, user_or_address
-from app.views.forms import STATUS_LABELS, CommentForm, ProposalForm, VoteForm, WithdrawForm, error_status
+from app.views.common import (
+    comment_limit,
+    get_clause,
+    get_draft,
+    page_number,
+    user_or_address,
+)
+from app.views.forms import (
+    STATUS_LABELS,
+    CommentForm,
+    ProposalForm,
+    VoteForm,
+    WithdrawForm,
+    error_status,
+)
+from drafts.diff import word_diff
 
 bp = Blueprint("proposals", __name__)
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import (Blueprint, abort, current_app, get_template_attribute, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_translations
 from flask_login import current_user
 from markupsafe import Markup

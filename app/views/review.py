@@ -15,7 +15,14 @@ from app.links import diff_path
 from app.models import Comment, Disposition, Proposal, ProposalVote
 from app.services import decisions, merging
 from app.services.rules import RuleError
-from app.views.common import draft_of, get_draft, managed, page_number, valid, visible_comment
+from app.views.common import (
+    draft_of,
+    get_draft,
+    managed,
+    page_number,
+    valid,
+    visible_comment,
+)
 from app.views.forms import STATUS_LABELS, AnswerForm, DecisionForm
 
 bp = Blueprint("review", __name__)
