@@ -1,4 +1,5 @@
-"""Database models. The database is the one source of truth; everything else is derived."""
+"""The consultation itself: agencies, people, drafts, revisions, clauses, comments, votes,
+proposals, decisions, follows, notifications and the search outbox."""
 from __future__ import annotations
 
 import secrets
