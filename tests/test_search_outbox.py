@@ -159,3 +159,92 @@ def test_two_processes_writing_the_whoosh_index_lose_nothing(app_factory, tmp_pa
     for name in ("a", "b"):
         assert find(client, f"worker{name}")["total"] == n
     assert pending(app) == 0
+
+
+class _Interleaved:
+    """A backend whose first index write lets "another worker" finish the same outbox row and a
+    new job arrive, between reading the rows and deleting them: the race that lost comments."""
+
+    def __init__(self, backend, meanwhile):
+        self.backend, self.meanwhile = backend, meanwhile
+
+    def writing(self, blocking: bool):
+        outer = self
+
+        class Batch:
+            def __init__(self, batch):
+                self.batch = batch
+
+            def __getattr__(self, name):
+                return getattr(self.batch, name)
+
+            def upsert(self, docs):
+                self.batch.upsert(docs)
+                if outer.meanwhile:
+                    outer.meanwhile.pop()()
+
+        class Writing:
+            def __enter__(self):
+                self.inner = outer.backend.writing(blocking=blocking)
+                batch = self.inner.__enter__()
+                return None if batch is None else Batch(batch)
+
+            def __exit__(self, *exc):
+                return self.inner.__exit__(*exc)
+
+        return Writing()
+
+
+def test_a_job_queued_while_the_index_is_written_is_never_deleted_unread(app_factory):
+    """The worker deletes exactly the rows it read. Before, ids were reused on SQLite: another
+    worker finished row N, a new job got id N again, and this worker deleted it unread."""
+    from sqlalchemy import create_engine, delete, insert
+
+    from app.clock import utcnow
+    from app.models import Comment, Draft, User
+    from app.search import get_backend, outbox
+    from app.services import comments
+    app = app_factory("sqlite", SEARCH_PROCESS_ON_REQUEST=False)
+    slug, user_id = _law_and_citizen(app, "Books are free.")
+    with app.app_context():
+        user, draft = db.session.get(User, user_id), db.session.scalar(select(Draft))
+        first = comments.add_comment(user, draft, body="first quokka")
+        later = comments.add_comment(user, draft, body="later wombat")
+        db.session.commit()
+        first_id, later_id = first.id, later.id
+        db.session.execute(delete(SearchOutbox).where(SearchOutbox.kind == "comment",
+                                                      SearchOutbox.object_id == later_id))
+        db.session.commit()
+        outbox.drain(get_backend(), blocking=True)  # the index has the first comment only
+        outbox.enqueue("comment", first_id)  # an edit of the first comment, say
+        db.session.commit()
+        other = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+
+        def another_worker():
+            with other.begin() as conn:
+                conn.execute(delete(SearchOutbox))  # it indexed the same row and removed it
+                conn.execute(insert(SearchOutbox).values(kind="comment", object_id=later_id, op="upsert",
+                                                         created_at=utcnow()))
+        outbox.process(_Interleaved(get_backend(), [another_worker]), blocking=True)
+        other.dispose()
+        assert db.session.scalars(select(SearchOutbox.object_id)).all() == [later_id]
+        outbox.drain(get_backend(), blocking=True)
+        assert db.session.get(Comment, later_id) is not None
+    assert find(app.test_client(), "wombat")["total"] == 1
+
+
+def test_official_answers_are_found_by_search(app):
+    from app.models import Draft, User
+    from app.search import get_backend, outbox
+    from app.services import accounts, comments, decisions
+    slug, user_id = _law_and_citizen(app, "Books are free.")
+    with app.app_context():
+        staff = accounts.create_user(email="clerk@example.org", password="correct horse battery",
+                                     display_name="Clerk", role="staff", agency_name="Ministry", confirmed=True)
+        draft = db.session.scalar(select(Draft))
+        question = comments.add_comment(db.session.get(User, user_id), draft, body="When do libraries open?")
+        decisions.official_answer(staff, question, "From the first of March, every weekday.")
+        db.session.commit()
+        outbox.drain(get_backend(), blocking=True)
+    hits = find(app.test_client(), "weekday")["hits"]
+    assert [h["author"] for h in hits] == ["Clerk"]

@@ -360,8 +360,10 @@ class Notification(Base):
 
 class SearchOutbox(Base):
     """A change the search index has yet to see, written in the same transaction as the change, so
-    a crash between commit and indexing loses nothing. Rows are deleted once applied."""
+    a crash between commit and indexing loses nothing. Rows are deleted once applied, as the exact
+    rows that were read: ids are never reused (AUTOINCREMENT on SQLite) and the time must match too."""
     __tablename__ = "search_outbox"
+    __table_args__ = {"sqlite_autoincrement": True}
     id: Mapped[int] = mapped_column(primary_key=True)
     #: a document kind of app.search.documents (draft, clause, comment) or "revision" for all its clauses
     kind: Mapped[str] = mapped_column(String(16))

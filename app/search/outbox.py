@@ -13,7 +13,7 @@ from contextlib import nullcontext
 from datetime import datetime
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import delete, event, func, inspect, select
+from sqlalchemy import delete, event, func, inspect, select, tuple_
 
 from app.database import read_without_write_lock
 from app.extensions import db
@@ -53,7 +53,7 @@ def pending_keys(limit: int = 5000) -> set[str]:
 def process(backend, *, blocking: bool, limit: int = 1000) -> int | None:
     """Apply up to ``limit`` pending rows; returns how many, or None when another process holds
     the index (non-blocking callers then leave the rows for later)."""
-    done: list[int] = []
+    done: list[tuple[int, datetime]] = []
     # With the Whoosh index on SQLite, only deleting the applied rows needs the database's write
     # lock: holding it while the index is written would queue every other writer behind that.
     # Through PostgreSQL the rows stay locked (FOR UPDATE SKIP LOCKED) until the index is written.
@@ -62,15 +62,15 @@ def process(backend, *, blocking: bool, limit: int = 1000) -> int | None:
             (read_without_write_lock(db.session) if sqlite_whoosh else nullcontext()):
         if batch is None:
             return None
-        rows = db.session.execute(select(SearchOutbox.id, SearchOutbox.kind, SearchOutbox.object_id,
-                                         SearchOutbox.op).order_by(SearchOutbox.id).limit(limit)
-                                  .with_for_update(skip_locked=True)).all()
+        rows = db.session.execute(select(SearchOutbox.id, SearchOutbox.created_at, SearchOutbox.kind,
+                                         SearchOutbox.object_id, SearchOutbox.op)
+                                  .order_by(SearchOutbox.id).limit(limit).with_for_update(skip_locked=True)).all()
         by_kind: dict[str, set[int]] = defaultdict(set)
         deletes: list[str] = []
-        for row_id, kind, object_id, op in rows:
+        for row_id, created_at, kind, object_id, op in rows:
             if not batch.claim(kind, object_id):
                 continue  # another worker is indexing this very object; its row waits
-            done.append(row_id)
+            done.append((row_id, created_at))
             if op == "delete":
                 deletes.append(f"{kind}:{object_id}")
             else:
@@ -81,7 +81,8 @@ def process(backend, *, blocking: bool, limit: int = 1000) -> int | None:
             deletes.extend(gone)
         batch.delete(deletes)
     if done:
-        db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(done)))
+        # Only the rows that were read: a newer job for the same object stays for the next round.
+        db.session.execute(delete(SearchOutbox).where(tuple_(SearchOutbox.id, SearchOutbox.created_at).in_(done)))
     db.session.commit()
     return len(done)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app import queries
+from app.activity import touch_activity
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Comment, Disposition, Draft, Proposal, User
+from app.search import outbox as search_outbox
 from app.services.audit import audit
 from app.services.notifications import comment_link, notify, proposal_link
 from app.services.rules import (
@@ -81,6 +83,8 @@ def official_answer(staff: User, comment: Comment, body: str) -> Comment:
                      body=clean_text(body, "The answer", MAX_COMMENT_CHARS), is_official=True)
     db.session.add(answer)
     db.session.flush()
+    search_outbox.enqueue("comment", answer.id)
+    touch_activity(draft)
     notify(comment.author_id, draft, "comment.answered", "Your comment received an official answer.",
            comment_link(draft, answer))
     return answer

@@ -150,8 +150,11 @@ def publish_revision(draft: Draft, clauses: list[drafts.Clause], *, head: Revisi
 
     :raise RuleError: 400 if nothing changes; 409 if ``head`` is no longer the current revision.
     """
-    if head.number != draft.current_revision_number:
-        raise RuleError(f"Revision {draft.current_revision_number} was published meanwhile.", 409)
+    # Lock the draft row: of two publishes from the same base, the second waits, then sees the first.
+    current = db.session.scalar(select(Draft.current_revision_number).where(Draft.id == draft.id)
+                                .with_for_update())
+    if head.number != current:
+        raise RuleError(f"Revision {current} was published meanwhile.", 409)
     if drafts.clauses_content_hash(clauses) == head.content_hash:
         raise RuleError("The text is the same as the current revision; nothing was published.")
     note = clean_text(note, "The change note", 5000)

@@ -30,11 +30,12 @@ def upsert_vote(model, user: User, value: int, *, target: dict, extra: dict | No
             db.session.delete(vote)
         return None
     if vote is None:
-        vote = model(user_id=user.id, value=value, **target, **(extra or {}))
-        db.session.add(vote)
         try:
+            # The insert happens inside the savepoint (begin_nested flushes what is pending before
+            # it starts), so a clash rolls back only the savepoint, not the request's transaction.
             with db.session.begin_nested():
-                db.session.flush()
+                vote = model(user_id=user.id, value=value, **target, **(extra or {}))
+                db.session.add(vote)
         except IntegrityError:  # the same person voted twice at once: keep one vote, update it
             vote = db.session.scalar(select(model).where(*where))
     vote.value = value
