@@ -54,8 +54,13 @@ def from_env() -> dict:
 
 DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,  # uploads of a whole law; anything bigger is a 413
+    # Public forms take a comment or a proposal; staff forms (app/views/staff.py) take whole laws.
+    "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
+    # A whole code of law is a few MB (the Russian Tax Code, part 1: 2.4 MB), and its preview sends
+    # the text back as a form field: these limits leave room for about four times that.
+    "STAFF_MAX_CONTENT_LENGTH": 24 * 1024 * 1024,
+    "STAFF_MAX_FORM_MEMORY_SIZE": 12 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import DeadlineChange, Draft
-from conftest import SAMPLE_MD
+from conftest import CORPUS, SAMPLE_MD
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_bad_uploads_are_refused_with_a_message(app, client, staff, upload, mess
 def test_huge_upload_is_413(app, client, staff):
     # a raw body: the test client would otherwise spool a big form into a temporary file it never closes
     body = (b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.md\"\r\n\r\n"
-            + b"a" * (app.config["MAX_CONTENT_LENGTH"] + 10) + b"\r\n--b--\r\n")
+            + b"a" * (app.config["STAFF_MAX_CONTENT_LENGTH"] + 10) + b"\r\n--b--\r\n")
     r = client.post("/staff/drafts/new", data=body, content_type="multipart/form-data; boundary=b")
     assert r.status_code == 413 and "too large" in r.get_data(as_text=True)
 
@@ -116,3 +116,33 @@ def test_a_deadline_before_the_opening_is_shown_beside_the_field_keeping_what_wa
     assert 'value="2001-01-01T09:30"' in html and "Typed with care by the clerk" in html
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(DeadlineChange)) == 0
+
+
+RU_TAX_CODE = CORPUS / "ru-nk-part1"
+
+
+@pytest.mark.skipif(not RU_TAX_CODE.exists(), reason="the corpus of real laws (../shared/corpus) is absent")
+def test_a_whole_code_of_law_goes_through_the_web_form(app, client, staff):
+    """The Russian Tax Code, part 1 (2.4 MB, about 2,200 clauses): the preview is a summary, the
+    text comes back in the form without a 413, publishing it and its next redaction works."""
+    text = (RU_TAX_CODE / "v1.md").read_text(encoding="utf-8")
+    r = client.post("/staff/drafts/new", data=form(title="Налоговый кодекс, часть первая", language="ru",
+                                                   text=text, fmt="md", preview="1"))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "Outline" in html and "The first 30 clauses" in html
+    shown = html.split("Outline", 1)[1]
+    assert len(shown.encode()) < 1_000_000  # a summary, not the 2.4 MB text a second time
+    r = client.post("/staff/drafts/new", data=form(title="Налоговый кодекс, часть первая", language="ru",
+                                                   text=text, fmt="md", publish="1"))
+    assert r.status_code == 302
+    slug = r.headers["Location"].rsplit("/", 1)[1]
+    with app.app_context():
+        draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+        assert len(draft.revisions[0].clauses) > 2000
+    revised = (RU_TAX_CODE / "v2.md").read_text(encoding="utf-8")
+    data = {"note": "Редакция 2", "base": "1", "fmt": "md", "text": revised}
+    preview = client.post(f"/staff/drafts/{slug}/revise", data=data)
+    assert preview.status_code == 200 and "clauses changed" in preview.get_data(as_text=True)
+    assert client.post(f"/staff/drafts/{slug}/revise", data={**data, "publish": "1"}).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(Draft).where(Draft.slug == slug)).current_revision_number == 2

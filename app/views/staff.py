@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -22,6 +22,21 @@ from app.views.forms import DeadlineForm, DraftForm, ReviseForm
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 PREVIEW_LIMIT = 200  #: changed clauses listed in a preview; the totals always count all
+PREVIEW_CLAUSES = 30  #: clauses of a new draft shown in full in its preview; the outline lists the structure
+OUTLINE_LIMIT = 1000
+
+
+def draft_preview(clauses: list) -> dict:
+    """What a preview of a new draft shows: a summary, not the whole text of a 2,000-clause law."""
+    return {"total": len(clauses), "first": clauses[:PREVIEW_CLAUSES],
+            "outline": [c for c in clauses if not c.text][:OUTLINE_LIMIT]}
+
+
+@bp.before_request
+def _room_for_whole_laws():
+    """Staff upload and paste whole laws: larger limits than the public forms have."""
+    request.max_content_length = current_app.config["STAFF_MAX_CONTENT_LENGTH"]
+    request.max_form_memory_size = current_app.config["STAFF_MAX_FORM_MEMORY_SIZE"]
 
 
 def to_utc(local: datetime) -> datetime:
@@ -78,7 +93,7 @@ def new_draft():
     if "publish" not in request.form:
         # Preview: the parsed clauses, and the text as Markdown so an uploaded file need not be re-sent.
         form.text.data, form.fmt.data = drafts.to_markdown(doc), "md"
-        return page(doc.clauses())
+        return page(draft_preview(doc.clauses()))
     try:
         draft = revisions.import_draft(data, doc=doc, fmt=fmt or "md", filename=filename, title=form.title.data,
                                        agency_name=agency, lang=form.language.data, summary=form.summary.data or "",
@@ -90,7 +105,7 @@ def new_draft():
             form[exc.field].errors = [*form[exc.field].errors, exc.message]
         else:
             flash(exc.message, "error")
-        return page(doc.clauses(), exc.status)
+        return page(draft_preview(doc.clauses()), exc.status)
     db.session.commit()
     flash(_("The draft was published."))
     return redirect(url_for("reading.draft", slug=draft.slug))
