@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import ROLES, Draft, User
 from app.search import cli as search_commands
 from app.search import get_backend, outbox
-from app.services import accounts, integrity, revisions
+from app.services import accounts, backup, integrity, revisions
 from app.services.rules import RuleError
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -167,8 +167,42 @@ def demo(if_empty: bool):
                f"citizen login: {demo_data.CITIZEN_EMAILS[0]} / {demo_data.PASSWORD}")
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path):
+    """Write a consistent backup of the whole database to FILE (the site may keep running)."""
+    try:
+        backup.backup(file)
+    except (backup.BackupError, OSError) as exc:
+        _fail(str(exc), 1)
+    heads = backup.summary()["heads"]
+    click.echo(f"Backed up to {file} ({len(heads)} drafts).")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def restore_command(file: Path, yes: bool):
+    """Replace the database with the backup FILE, rebuild the search index and verify every draft."""
+    if not yes:
+        click.confirm("This replaces everything in the database with the backup. Continue?", abort=True)
+    try:
+        documents = backup.restore(file)
+    except (backup.BackupError, OSError) as exc:
+        _fail(str(exc), 1)
+    broken = [d.slug for d in db.session.scalars(select(Draft).order_by(Draft.slug))
+              if integrity.first_broken(integrity.check_draft(d)) is not None]
+    click.echo(f"Restored {file}; {documents} documents indexed for search.")
+    if broken:
+        _fail(f"the restored history of {', '.join(broken)} does not verify", 1)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(drafts_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(demo)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

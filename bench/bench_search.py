@@ -152,7 +152,7 @@ def bench_engine(app, rounds: int) -> dict:
     """Index from scratch, then time the engine alone and the whole search (DB hits + snippets)."""
     from app.extensions import db
     from app.search import get_backend, service
-    from app.search.cli import _all_docs
+    from app.search.outbox import all_docs as _all_docs
     out = {}
     with app.test_request_context():
         backend = get_backend()
@@ -195,7 +195,7 @@ def fts5_match(q: str) -> str | None:
 
 def bench_fts5(app, path: Path, rounds: int) -> dict:
     """The same documents in an FTS5 table (porter stemming: English only), top 5 per kind + counts."""
-    from app.search.cli import _all_docs
+    from app.search.outbox import all_docs as _all_docs
     path.unlink(missing_ok=True)
     con = sqlite3.connect(path)
     con.execute("CREATE VIRTUAL TABLE fts USING fts5(title, body, kind UNINDEXED, oid UNINDEXED, "

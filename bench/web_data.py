@@ -46,7 +46,7 @@ def seed(tmp: Path, n_comments: int, n_users: int = 300, seed_value: int = 42) -
     from app.extensions import db
     from app.models import Clause, ClauseVote, Comment, SearchOutbox, User
     from app.search import get_backend
-    from app.search.cli import _all_docs
+    from app.search.outbox import all_docs as _all_docs
 
     started = time.perf_counter()
     app = create_app({**config.from_env(), "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": database_url(tmp),

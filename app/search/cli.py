@@ -3,21 +3,14 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from app import queries
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Clause, Comment, Draft, Revision, SearchOutbox
+from app.models import Clause, Comment, Draft, Revision
 from app.search import get_backend, outbox
 from app.search.documents import KINDS
-
-
-def _all_docs():
-    for kind in KINDS.values():
-        for ids in kind.batches():
-            yield from kind.load(ids)
-            db.session.expunge_all()  # a rebuild reads every row once; don't keep them all
 
 
 @click.command("rebuild")
@@ -25,11 +18,7 @@ def _all_docs():
 def rebuild():
     """Rebuild the search index from the database."""
     start = utcnow()
-    last = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
-    n = get_backend().rebuild(_all_docs())
-    # Rows queued before the rebuild began are in it now; later ones stay for `process`.
-    db.session.execute(delete(SearchOutbox).where(SearchOutbox.id <= last))
-    db.session.commit()
+    n = outbox.rebuild_index()
     seconds = (utcnow() - start).total_seconds()
     click.echo(f"Indexed {n} documents with {get_backend().name} in {seconds:.1f} s.")
 

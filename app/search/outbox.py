@@ -137,3 +137,21 @@ def _committed(session) -> None:
 @event.listens_for(db.session, "after_rollback")
 def _rolled_back(session) -> None:
     session.info.pop(_KEY, None)
+
+
+def all_docs():
+    """Every searchable document, read from the database in batches."""
+    for kind in documents.KINDS.values():
+        for ids in kind.batches():
+            yield from kind.load(ids)
+            db.session.expunge_all()  # a rebuild reads every row once; don't keep them all
+
+
+def rebuild_index() -> int:
+    """Rebuild the index from the database (it is derived data); returns the documents indexed."""
+    last = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
+    n = get_backend().rebuild(all_docs())
+    # Rows queued before the rebuild began are in it now; later ones stay for `process`.
+    db.session.execute(delete(SearchOutbox).where(SearchOutbox.id <= last))
+    db.session.commit()
+    return n
