@@ -98,6 +98,7 @@ def _md_children(children: list[Provision], levels: _Levels, out: list[str], col
     """Numbered siblings of different styles ("(1)" then "1.") would read back as parent and
     child; indenting the earlier one deeper makes the parser close it instead."""
     cols = [col] * len(children)
+    classes = _list_classes(children)
     for i in range(len(children) - 2, -1, -1):
         a, b = _marker_of(children[i]), _marker_of(children[i + 1])
         if a is None:
@@ -105,10 +106,28 @@ def _md_children(children: list[Provision], levels: _Levels, out: list[str], col
         if b is None:  # unnumbered text follows: it must fall outside this item's text column
             cols[i] = col + 4 if children[i + 1].kind not in STRUCTURAL else col
             continue
-        differs = not (a.form == b.form and set(a.classes) & set(b.classes))
+        differs = not (a.form == b.form and classes[i] in b.classes)
         cols[i] = cols[i + 1] + (4 if differs else 0)
     for c, c_col in zip(children, cols):
         _md(c, levels, out, c_col, text_col, parent)
+
+
+def _list_classes(children: list[Provision]) -> list[str | None]:
+    """The numbering class the parser gives each numbered sibling: the class of the list it
+    continues, else the marker's likeliest ("(i)" opens a Roman list, so "(a)" after it starts
+    another list, not the next item)."""
+    out: list[str | None] = []
+    prev = None
+    for c in children:
+        m = _marker_of(c)
+        if m is None:
+            out.append(None)
+            prev = None
+            continue
+        cls = prev[1] if prev and prev[0].form == m.form and prev[1] in m.classes else m.classes[0]
+        out.append(cls)
+        prev = (m, cls)
+    return out
 
 
 def _marker_of(p: Provision):

@@ -1,11 +1,32 @@
 """The data. One module per subject; everything is importable from ``app.models``."""
 from app.clock import utcnow
-from app.models.core import (DISPOSITIONS, PROPOSAL_STATUSES, ROLES, STANCES, Agency, Attribution, AuditLog,
-                             Clause, ClauseVote, Comment, CommentVersion, DeadlineChange, Disposition, Draft,
-                             Follow, Notification, Proposal, ProposalVote, Revision, SearchOutbox, User,
-                             UTCDateTime)
+from app.models.core import (
+                             DISPOSITIONS,
+                             PROPOSAL_STATUSES,
+                             ROLES,
+                             STANCES,
+                             Agency,
+                             Attribution,
+                             AuditLog,
+                             Clause,
+                             ClauseVote,
+                             Comment,
+                             CommentVersion,
+                             DeadlineChange,
+                             Disposition,
+                             Draft,
+                             Follow,
+                             Notification,
+                             Proposal,
+                             ProposalVote,
+                             Revision,
+                             SearchOutbox,
+                             User,
+                             UTCDateTime,
+)
+from app.models.idempotency import IdempotencyKey
 
 __all__ = ["DISPOSITIONS", "PROPOSAL_STATUSES", "ROLES", "STANCES", "Agency", "Attribution", "AuditLog",
            "Clause", "ClauseVote", "Comment", "CommentVersion", "DeadlineChange", "Disposition", "Draft",
-           "Follow", "Notification", "Proposal", "ProposalVote", "Revision", "SearchOutbox", "UTCDateTime",
+           "Follow", "IdempotencyKey", "Notification", "Proposal", "ProposalVote", "Revision", "SearchOutbox", "UTCDateTime",
            "User", "utcnow"]

@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.services.rules import MAX_COMMENT_CHARS, MAX_PROPOSAL_CHARS, MAX_REASON_CHARS
+from app.views.idempotency import new_key
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -49,6 +50,9 @@ def error_status(form: FlaskForm) -> int:
 
 
 class Form(FlaskForm):
+    #: identifies this shown form, so sending it twice does the work once (app/views/idempotency.py)
+    idempotency_key = HiddenField(default=new_key)
+
     class Meta:
         def bind_field(self, form, unbound_field, options):
             filters = list(unbound_field.kwargs.get("filters", []))

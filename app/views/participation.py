@@ -20,6 +20,7 @@ from app.views.common import (
     visible_comment,
 )
 from app.views.forms import CommentForm, EditForm, VoteForm, error_status
+from app.views.idempotency import idempotent
 
 bp = Blueprint("participation", __name__)
 
@@ -27,6 +28,7 @@ bp = Blueprint("participation", __name__)
 @bp.route("/drafts/<slug>/comments", methods=["POST"])
 @login_required
 @limiter.limit(comment_limit, key_func=user_or_address)
+@idempotent
 def post_comment(slug: str):
     """Post a comment on a clause or the whole draft, or a reply."""
     draft = get_draft(slug)

@@ -27,6 +27,7 @@ from app.views.forms import (
     WithdrawForm,
     error_status,
 )
+from app.views.idempotency import idempotent
 from drafts.diff import word_diff
 
 bp = Blueprint("proposals", __name__)
@@ -35,6 +36,7 @@ bp = Blueprint("proposals", __name__)
 @bp.route("/drafts/<slug>/clauses/<eid>/propose", methods=["GET", "POST"])
 @login_required
 @limiter.limit(comment_limit, key_func=user_or_address, methods=["POST"])
+@idempotent
 def propose(slug: str, eid: str):
     """Propose new wording for a clause; "Preview" shows the word-level change before sending."""
     draft = get_draft(slug)
@@ -107,6 +109,7 @@ def vote(slug: str, proposal_id: int):
 @bp.route("/drafts/<slug>/proposals/<int:proposal_id>/comments", methods=["POST"])
 @login_required
 @limiter.limit(comment_limit, key_func=user_or_address)
+@idempotent
 def comment(slug: str, proposal_id: int):
     """Discuss a proposal."""
     proposal, draft = pages.get_proposal(slug, proposal_id)

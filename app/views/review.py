@@ -24,6 +24,7 @@ from app.views.common import (
     visible_comment,
 )
 from app.views.forms import STATUS_LABELS, AnswerForm, DecisionForm
+from app.views.idempotency import idempotent
 
 bp = Blueprint("review", __name__)
 
@@ -141,6 +142,7 @@ def dispose(comment_id: int):
 
 @bp.route("/staff/comments/<int:comment_id>/answer", methods=["POST"])
 @login_required
+@idempotent
 def answer(comment_id: int):
     """Post an official answer, shown as such under the comment."""
     item = visible_comment(comment_id)
@@ -160,6 +162,7 @@ def _selected_ids() -> list[int]:
 
 @bp.route("/staff/drafts/<slug>/merge", methods=["GET", "POST"])
 @login_required
+@idempotent
 def merge(slug: str):
     """Pick accepted proposals, see the merged text and any conflicts, resolve, publish revision N+1."""
     draft = managed(get_draft(slug))

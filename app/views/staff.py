@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -18,6 +26,7 @@ from app.services import revisions
 from app.services.rules import RuleError, authorize
 from app.views.common import get_draft, managed
 from app.views.forms import DeadlineForm, DraftForm, ReviseForm
+from app.views.idempotency import idempotent
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -60,6 +69,7 @@ def _sent_text(form) -> tuple[bytes, str | None, str | None] | None:
 
 @bp.route("/drafts/new", methods=["GET", "POST"])
 @login_required
+@idempotent
 def new_draft():
     """Upload or paste a draft, preview its clauses, then publish it."""
     authorize(current_user)
@@ -113,6 +123,7 @@ def new_draft():
 
 @bp.route("/drafts/<slug>/revise", methods=["GET", "POST"])
 @login_required
+@idempotent
 def revise(slug: str):
     """Upload or paste a revised text, preview the alignment, then publish it. The text is read and
     aligned once per request, and what is published is what the preview showed."""
