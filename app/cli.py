@@ -55,12 +55,28 @@ def create_user(email: str, role: str, agency: str | None, display_name: str | N
     click.echo(f"Created {user.role} {user.email}" + (f" ({user.agency.name})" if user.agency else ""))
 
 
+def _at_a_terminal() -> bool:
+    """Progress is for a person watching: on stderr, and only at a terminal, so scripts get the
+    result alone on stdout and an error as one line on stderr."""
+    return sys.stderr.isatty()
+
+
+def _progress(message: str) -> None:
+    if _at_a_terminal():
+        click.echo(message, err=True)
+
+
 def _commit() -> None:
     """Commit, then bring the search index up to date (the outbox holds the changes; after a web
     request the app does this itself). Indexing trouble is logged and left for `flask search process`."""
     db.session.commit()
     try:
-        outbox.drain(get_backend(), blocking=True)
+        if not _at_a_terminal():
+            outbox.drain(get_backend(), blocking=True)
+            return
+        with click.progressbar(length=outbox.pending_count(), label="Indexing for search", file=sys.stderr) as bar:
+            while n := outbox.process(get_backend(), blocking=True):
+                bar.update(n)
     except Exception:  # noqa: BLE001 - the data is committed; only the index lags
         db.session.rollback()
         logging.getLogger(__name__).exception("search index not updated; run `flask search process`")
@@ -96,6 +112,7 @@ def import_draft(file: Path, title: str, agency: str, lang: str, fmt: str | None
         _fail(f"cannot read {file}: {exc.strerror}")
     opens_at = _when(opens, utcnow())
     closes_at = _when(closes, opens_at + timedelta(days=30))
+    _progress(f"Reading {file.name} ({len(data):,} bytes) and storing its clauses...")
     try:
         draft = revisions.import_draft(data, fmt=fmt, title=title, agency_name=agency, lang=lang, summary=summary,
                                       opens_at=opens_at, closes_at=closes_at, author=None, filename=file.name,
@@ -121,6 +138,8 @@ def revise_draft(slug: str, file: Path, note: str, fmt: str | None):
         data = file.read_bytes()
     except OSError as exc:
         _fail(f"cannot read {file}: {exc.strerror}")
+    _progress(f"Reading {file.name} ({len(data):,} bytes) and lining its clauses up with revision "
+              f"{draft.current_revision_number}...")
     try:
         revision = revisions.revise_draft(draft, data, fmt=fmt, note=note, author=None, filename=file.name)
     except RuleError as exc:

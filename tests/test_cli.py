@@ -35,7 +35,7 @@ def test_drafts_import_prints_the_slug(app, runner, tmp_path):
     r = runner.invoke(args=["drafts", "import", str(path), "--title", "Law on Public Libraries",
                             "--agency", "Ministry of Culture", "--opens", "2026-01-01", "--closes", "2026-02-01"])
     assert r.exit_code == 0, r.output
-    assert r.output.strip() == "law-on-public-libraries"
+    assert r.output.strip() == "law-on-public-libraries"  # the result alone, for scripts
     with app.app_context():
         draft = db.session.scalar(select(Draft))
         assert draft.closes_at.isoformat() == "2026-02-01T00:00:00+00:00"
