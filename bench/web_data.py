@@ -2,6 +2,7 @@
 imported through the app's own services into a migrated SQLite file."""
 from __future__ import annotations
 
+import os
 import random
 import sys
 import time
@@ -17,7 +18,9 @@ SECRET = "bench-web-secret-key"
 
 
 def database_url(tmp: Path) -> str:
-    return f"sqlite:///{tmp / 'bench.db'}"
+    """A SQLite file in the run's directory, or BENCH_DATABASE_URL (a PostgreSQL database the
+    benchmark created for itself)."""
+    return os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
 
 
 def markdown_draft(chapters: int = 50, articles: int = 10) -> str:
@@ -39,7 +42,7 @@ def markdown_draft(chapters: int = 50, articles: int = 10) -> str:
 def seed(tmp: Path, n_comments: int, n_users: int = 300, seed_value: int = 42) -> dict:
     """Create and fill the database; returns what the load needs (slug, hot clause, keys)."""
     import flask_migrate
-    from sqlalchemy import delete, insert, select
+    from sqlalchemy import delete, insert, select, text
 
     from app import config, create_app, queries
     from app.services import accounts, revisions
@@ -111,6 +114,10 @@ def seed(tmp: Path, n_comments: int, n_users: int = 300, seed_value: int = 42) -
                 votes.append({"user_id": uid, "draft_id": draft.id, "clause_key": key, "revision_id": revision.id,
                               "value": 1 if rng.random() < 0.6 else -1, "created_at": now, "updated_at": now})
         db.session.execute(insert(ClauseVote), votes)
+        if db.engine.dialect.name == "postgresql":  # rows inserted with their ids: move the sequences on
+            for table in ("comment", "user_account"):
+                db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                        f"(SELECT max(id) FROM {table}))"))
         db.session.commit()
         seeded = time.perf_counter() - started
 
