@@ -1,5 +1,5 @@
 """Command line: ``flask users create``, ``flask drafts import|revise|verify``, ``flask search ...``,
-``flask demo``. Commands call services, never views."""
+``flask worker``, ``flask demo``. Commands call services, never views."""
 from __future__ import annotations
 
 import logging
@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import ROLES, Draft, User
 from app.search import cli as search_commands
 from app.search import get_backend, outbox
-from app.services import accounts, backup, integrity, revisions
+from app.services import accounts, backup, emails, integrity, jobs, notifications, revisions
 from app.services.rules import RuleError
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -169,6 +169,23 @@ def verify_drafts(slug: str | None):
         sys.exit(1)
 
 
+#: what `flask worker` runs: job kinds -> handlers, and tasks every minute
+WORKER_HANDLERS: dict[str, jobs.Handler] = {**emails.HANDLERS}
+WORKER_PERIODIC = (notifications.announce_consultations,)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Send what is due, then exit (for cron or a test).")
+@click.option("--poll", default=2.0, show_default=True, help="Seconds to wait when there is nothing to do.")
+@with_appcontext
+def worker(once: bool, poll: float):
+    """Send the queued emails (with retries and backoff) and announce consultations opening and
+    closing soon. Run several at once if you like: none sends what another one took."""
+    done = jobs.work(WORKER_HANDLERS, WORKER_PERIODIC, once=once, poll_seconds=poll)
+    if once:
+        click.echo(f"Done: {done} job(s) succeeded; {jobs.pending_count()} waiting for a retry or a digest.")
+
+
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when drafts already exist.")
 @with_appcontext
@@ -222,6 +239,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(drafts_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(worker)
     app.cli.add_command(demo)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

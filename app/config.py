@@ -45,6 +45,8 @@ def from_env() -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") == "1",
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "Muhokama <noreply@localhost>"),
+        # links in emails start with this (never with the Host a request claimed)
+        "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS", "2")),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "Asia/Tashkent"),

@@ -30,3 +30,9 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or any(ord(ch) < 32 for ch in target):
         return None
     return target
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The absolute address of a page under BASE_URL (feeds, share links, Open Graph): never built
+    from the Host header a request claimed."""
+    return current_app.config.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/") + path_for(endpoint, **values)

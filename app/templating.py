@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.clock import utcnow
 from app.extensions import db
-from app.links import diff_path
+from app.links import diff_path, public_url
 from app.models import Notification
 from app.views.idempotency import new_key
 
@@ -67,6 +67,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["diff_url"] = diff_path
     app.jinja_env.globals["idempotency_key"] = new_key
+    app.jinja_env.globals["public_url"] = public_url
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

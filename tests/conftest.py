@@ -35,6 +35,7 @@ def make_config(url: str, tmp_path: Path, **extra) -> dict:
         "MAIL_PORT": 25,
         "MAIL_USERNAME": "", "MAIL_PASSWORD": "", "MAIL_USE_TLS": False,
         "MAIL_SENDER": "Muhokama <noreply@example.org>",
+        "BASE_URL": "http://localhost",
         "DEFAULT_TIMEZONE": "Asia/Tashkent",
         "SESSION_COOKIE_SECURE": False,
         "PAGE_CACHE_SECONDS": 0,  # tests that check freshness must not see a micro-cached page

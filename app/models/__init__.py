@@ -25,8 +25,18 @@ from app.models.core import (
                              UTCDateTime,
 )
 from app.models.idempotency import IdempotencyKey
+from app.models.messaging import (
+    EMAIL_FREQUENCIES,
+    JOB_STATES,
+    AgencyFollow,
+    Announcement,
+    ClauseFollow,
+    Job,
+    MailSettings,
+)
 
 __all__ = ["DISPOSITIONS", "PROPOSAL_STATUSES", "ROLES", "STANCES", "Agency", "Attribution", "AuditLog",
            "Clause", "ClauseVote", "Comment", "CommentVersion", "DeadlineChange", "Disposition", "Draft",
            "Follow", "IdempotencyKey", "Notification", "Proposal", "ProposalVote", "Revision", "SearchOutbox", "UTCDateTime",
-           "User", "utcnow"]
+           "User", "utcnow", "EMAIL_FREQUENCIES", "JOB_STATES", "AgencyFollow", "Announcement", "ClauseFollow", "Job",
+           "MailSettings"]

@@ -56,7 +56,8 @@ def decide_proposal(staff: User, proposal: Proposal, outcome: str, reason: str) 
     proposal.decided_at = proposal.updated_at = utcnow()
     notify(proposal.author_id, draft, "proposal.decided",
            f"Your proposal on {queries.clause_label(draft, proposal.clause_key)} was {outcome.replace('_', ' ')}: "
-           f"{disposition.reason}", proposal_link(draft, proposal))
+           f"{disposition.reason}", proposal_link(draft, proposal),
+           email={"kind": "decided", "on": "proposal", "outcome": outcome, "reason": disposition.reason})
     return disposition
 
 
@@ -67,7 +68,8 @@ def dispose_comment(staff: User, comment: Comment, outcome: str, reason: str) ->
     disposition = _dispose(staff, draft, outcome=outcome, reason=reason, comment=comment)
     notify(comment.author_id, draft, "comment.decided",
            f"Staff marked your comment as {outcome.replace('_', ' ')}: {disposition.reason}",
-           comment_link(draft, comment))
+           comment_link(draft, comment),
+           email={"kind": "decided", "on": "comment", "outcome": outcome, "reason": disposition.reason})
     return disposition
 
 
@@ -86,5 +88,5 @@ def official_answer(staff: User, comment: Comment, body: str) -> Comment:
     search_outbox.enqueue("comment", answer.id)
     touch_activity(draft)
     notify(comment.author_id, draft, "comment.answered", "Your comment received an official answer.",
-           comment_link(draft, answer))
+           comment_link(draft, answer), email={"kind": "answered"})
     return answer

@@ -1,4 +1,5 @@
-"""Account emails: signed, expiring links and sending them over SMTP.
+"""Emails: signed links (account links expire; unsubscribe links do not), building a message and
+handing it to the SMTP server. Sending happens in `flask worker` (app/services/emails.py).
 
 Links carry an itsdangerous token with a salt per purpose, so a confirmation token can never be
 used as a reset token. A reset token also carries a fingerprint of the password hash it was made
@@ -16,14 +17,15 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from flask import current_app, render_template
+from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 log = logging.getLogger(__name__)
 
 CONFIRM_MAX_AGE = timedelta(days=7)
 RESET_MAX_AGE = timedelta(hours=2)
-_SALTS = {"confirm": "muhokama.confirm-email.v1", "reset": "muhokama.reset-password.v1"}
+_SALTS = {"confirm": "muhokama.confirm-email.v1", "reset": "muhokama.reset-password.v1",
+          "unsubscribe": "muhokama.unsubscribe.v1"}
 _MAX_AGES = {"confirm": CONFIRM_MAX_AGE, "reset": RESET_MAX_AGE}
 
 
@@ -73,32 +75,52 @@ def check_reset_fingerprint(data: dict, user) -> None:
         raise TokenError("used")
 
 
-def send(to: str, subject: str, template: str, **context) -> bool:
-    """Send a plain-text email rendered from ``template``; False (and a log entry) on failure.
+def make_unsubscribe_token(user_id: int) -> str:
+    """For the link in every notification email; it never expires (an old email must still work)."""
+    return _serializer("unsubscribe").dumps({"uid": user_id})
 
-    Account mail is sent at once rather than through a queue: a person waits for it on the screen.
-    """
-    config = current_app.config
+
+def read_unsubscribe_token(token: str) -> int:
+    """:raise TokenError: when the token was not made here."""
+    if not token or len(token) > 500:
+        raise TokenError("invalid")
+    try:
+        data = _serializer("unsubscribe").loads(token)
+    except BadSignature as exc:
+        raise TokenError("invalid") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("uid"), int):
+        raise TokenError("invalid")
+    return data["uid"]
+
+
+def message(to: str, subject: str, text: str, html: str | None = None, *, message_id: str | None = None,
+            headers: dict[str, str] | None = None) -> EmailMessage:
     msg = EmailMessage()
-    msg["From"] = config["MAIL_SENDER"]
+    msg["From"] = current_app.config["MAIL_SENDER"]
     msg["To"] = to
     msg["Subject"] = subject
-    msg["Message-ID"] = make_msgid(domain="muhokama")
-    body = render_template(template, **context)
-    msg.set_content(body)
+    msg["Message-ID"] = message_id or make_msgid(domain="muhokama")
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    msg.set_content(text)
+    if html:
+        msg.add_alternative(html, subtype="html")
+    return msg
+
+
+def deliver(msg: EmailMessage) -> None:
+    """Hand one message to the SMTP server. :raise OSError or smtplib.SMTPException: on failure
+    (the job is retried later). With MAIL_SERVER empty the message is written to the log."""
+    config = current_app.config
     server = config.get("MAIL_SERVER") or ""
     if not server:
+        text = msg.get_body(("plain",)).get_content() if msg.is_multipart() else msg.get_content()
         log.warning("MAIL_SERVER is not set, so this email is written to the log instead of sent:\n"
-                    "To: %s\nSubject: %s\n\n%s", to, subject, body)
-        return True
-    try:
-        with smtplib.SMTP(server, int(config.get("MAIL_PORT") or 25), timeout=15) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls(context=ssl.create_default_context())
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-            smtp.send_message(msg)
-    except (OSError, smtplib.SMTPException) as exc:
-        log.error("could not send %r to a user via %s:%s: %s", subject, server, config.get("MAIL_PORT"), exc)
-        return False
-    return True
+                    "To: %s\nSubject: %s\n\n%s", msg["To"], msg["Subject"], text)
+        return
+    with smtplib.SMTP(server, int(config.get("MAIL_PORT") or 25), timeout=30) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        smtp.send_message(msg)

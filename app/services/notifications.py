@@ -1,18 +1,38 @@
-"""Telling people what happened: in-app notifications now (email builds on the same calls), and
-following a draft."""
+"""Telling people what happened: in-app notifications and, through the job outbox, emails; and
+following a draft, a single clause or an agency."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from app import queries
 from app.clock import utcnow
 from app.extensions import db
 from app.links import diff_path, path_for
-from app.models import Comment, Draft, Follow, Notification, Proposal, Revision, User
+from app.models import (
+    AgencyFollow,
+    Announcement,
+    ClauseFollow,
+    Comment,
+    Draft,
+    Follow,
+    Notification,
+    Proposal,
+    Revision,
+    User,
+)
+from app.services import emails
+
+CLOSING_SOON = timedelta(days=3)  #: followers are reminded this long before a consultation closes
 
 
-def notify(user_id: int, draft: Draft, kind: str, message: str, link: str) -> None:
+def notify(user_id: int, draft: Draft, kind: str, message: str, link: str, email: dict | None = None) -> None:
+    """An in-app notification; with ``email`` ({"kind": ..., params}) also an email notice."""
     db.session.add(Notification(user_id=user_id, draft_id=draft.id, kind=kind, message=message[:1000], link=link))
+    if email is not None:
+        emails.queue_notice(user_id, email.pop("kind"), draft, link, **email)
 
 
 def comment_link(draft: Draft, comment: Comment) -> str:
@@ -26,25 +46,106 @@ def proposal_link(draft: Draft, proposal: Proposal) -> str:
 
 def revision_published(draft: Draft, old: Revision, new: Revision, changed: dict[str, str | None]) -> None:
     """Tell the authors of merged proposals, the people who commented on a changed clause, and the
-    draft's followers that revision ``new`` is out."""
+    followers of the draft, of a changed clause or of the agency that revision ``new`` is out.
+    Each person gets one email, with the redline of the clauses that concern them (all changed
+    clauses for followers of the draft or agency)."""
     link = diff_path(draft.slug, old.number, new.number)
+    keys: dict[int, set[str] | None] = {}  # user -> clause keys of theirs that changed; None: all
+
+    def concern(user_id: int, clause_keys) -> None:
+        if user_id in keys and keys[user_id] is None:
+            return
+        keys[user_id] = None if clause_keys is None else (keys.get(user_id) or set()) | set(clause_keys)
+
     for p in db.session.scalars(select(Proposal).where(Proposal.merged_revision_id == new.id)):
         notify(p.author_id, draft, "proposal.merged",
                f"Your proposal was merged into revision {new.number} of {draft.title}.", link)
+        concern(p.author_id, [p.clause_key])
     touched: dict[int, set[str]] = {}
     if changed:
         for author_id, key in db.session.execute(select(Comment.author_id, Comment.clause_key).where(
                 Comment.draft_id == draft.id, queries.public(Comment), Comment.clause_key.in_(changed),
                 Comment.is_official.is_(False))).all():
             touched.setdefault(author_id, set()).add(key)
-    for user_id, keys in touched.items():
-        deleted = sum(1 for k in keys if changed[k] is None)
+        for user_id, key in db.session.execute(select(ClauseFollow.user_id, ClauseFollow.clause_key).where(
+                ClauseFollow.draft_id == draft.id, ClauseFollow.clause_key.in_(changed))).all():
+            concern(user_id, [key])
+    for user_id, clause_keys in touched.items():
+        deleted = sum(1 for k in clause_keys if changed[k] is None)
         notify(user_id, draft, "comment.clause_changed",
-               f"Revision {new.number} of {draft.title} changed {len(keys) - deleted} and deleted {deleted} "
+               f"Revision {new.number} of {draft.title} changed {len(clause_keys) - deleted} and deleted {deleted} "
                f"of the clauses you commented on.", link)
-    for (user_id,) in db.session.execute(select(Follow.user_id).where(Follow.draft_id == draft.id,
-                                                                      Follow.following.is_(True))).all():
+        concern(user_id, clause_keys)
+    followers = set(db.session.scalars(select(Follow.user_id).where(Follow.draft_id == draft.id,
+                                                                   Follow.following.is_(True))))
+    if draft.published:
+        followers |= set(db.session.scalars(select(AgencyFollow.user_id).where(
+            AgencyFollow.agency_id == draft.agency_id)))
+    for user_id in sorted(followers):
         notify(user_id, draft, "draft.revised", f"Revision {new.number} of {draft.title} is published.", link)
+        concern(user_id, None)
+    for user_id, clause_keys in sorted(keys.items()):
+        emails.queue_notice(user_id, "revision", draft, link, old=old.number, new=new.number, note=new.change_note,
+                            keys=None if clause_keys is None else sorted(clause_keys))
+
+
+def _audience(draft: Draft) -> set[int]:
+    """Who hears about a consultation's opening and closing: followers of it, of any of its
+    clauses, and of its agency."""
+    users = set(db.session.scalars(select(Follow.user_id).where(Follow.draft_id == draft.id,
+                                                                Follow.following.is_(True))))
+    users |= set(db.session.scalars(select(ClauseFollow.user_id).where(ClauseFollow.draft_id == draft.id)))
+    users |= set(db.session.scalars(select(AgencyFollow.user_id).where(AgencyFollow.agency_id == draft.agency_id)))
+    return users
+
+
+def announce_consultations(now: datetime) -> None:
+    """Run by `flask worker` every minute: announce consultations that opened (within the last two
+    days) and remind of those closing within CLOSING_SOON, each once (the Announcement row's
+    unique key stops a second worker)."""
+    for event, where in (("opened", (Draft.opens_at <= now, Draft.opens_at > now - timedelta(days=2),
+                                     Draft.closes_at > now)),
+                         ("closing", (Draft.opens_at <= now, Draft.closes_at > now,
+                                      Draft.closes_at <= now + CLOSING_SOON))):
+        drafts_now = db.session.execute(select(Draft.id, Draft.closes_at).where(Draft.published.is_(True), *where)
+                                        .order_by(Draft.id)).all()
+        db.session.commit()
+        for draft_id, closes_at in drafts_now:
+            if db.session.scalar(select(Announcement.id).where(Announcement.draft_id == draft_id,
+                                                               Announcement.event == event,
+                                                               Announcement.closes_at == closes_at)):
+                db.session.commit()
+                continue
+            try:
+                draft = db.session.get(Draft, draft_id)
+                db.session.add(Announcement(draft_id=draft_id, event=event, closes_at=closes_at))
+                db.session.flush()
+                link = path_for("reading.draft", slug=draft.slug)
+                for user_id in sorted(_audience(draft)):
+                    emails.queue_notice(user_id, event, draft, link, closes_at=closes_at.isoformat())
+                db.session.commit()
+            except IntegrityError:  # another worker announced it at the same moment
+                db.session.rollback()
+
+
+def follow_clause(user: User, draft: Draft, clause_key: str, wanted: bool) -> None:
+    """Follow one clause (by lineage key, so renumbering keeps the follow) or stop."""
+    row = db.session.scalar(select(ClauseFollow).where(ClauseFollow.user_id == user.id,
+                                                       ClauseFollow.draft_id == draft.id,
+                                                       ClauseFollow.clause_key == clause_key))
+    if wanted and row is None:
+        db.session.add(ClauseFollow(user_id=user.id, draft_id=draft.id, clause_key=clause_key))
+    elif not wanted and row is not None:
+        db.session.delete(row)
+
+
+def follow_agency(user: User, agency_id: int, wanted: bool) -> None:
+    row = db.session.scalar(select(AgencyFollow).where(AgencyFollow.user_id == user.id,
+                                                       AgencyFollow.agency_id == agency_id))
+    if wanted and row is None:
+        db.session.add(AgencyFollow(user_id=user.id, agency_id=agency_id))
+    elif not wanted and row is not None:
+        db.session.delete(row)
 
 
 def follow(user: User, draft: Draft, wanted: bool) -> Follow:

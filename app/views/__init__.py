@@ -6,6 +6,8 @@ from flask import Flask
 
 from app.views import (
     accounts,
+    alerts,
+    feeds,
     api,
     history,
     participation,
@@ -17,7 +19,7 @@ from app.views import (
 )
 
 BLUEPRINTS = (reading.bp, participation.bp, proposals.bp, staff.bp, review.bp, history.bp, accounts.bp,
-              search.bp, api.bp)
+              search.bp, api.bp, alerts.bp, feeds.bp)
 
 
 def register(app: Flask) -> None:

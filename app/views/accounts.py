@@ -9,6 +9,7 @@ import secrets
 from functools import lru_cache
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -22,7 +23,7 @@ from app.extensions import db, limiter, login_manager
 from app.links import safe_next
 from app.models import User
 from app.services import accounts as account_service
-from app.services import mail
+from app.services import emails, mail
 from app.services.audit import audit
 from app.services.rules import RuleError
 from app.views.account_forms import (
@@ -87,27 +88,14 @@ def _end_session() -> None:
     logout_user()
 
 
-def _send_confirmation(user: User) -> bool:
-    link = url_for("accounts.confirm", token=mail.make_confirm_token(user), _external=True)
-    return mail.send(user.email, _("Confirm your email address for Muhokama"), "accounts/email/confirm.txt",
-                     link=link, days=mail.CONFIRM_MAX_AGE.days)
+def _queue(purpose: str, email: str) -> None:
+    """Queue an account email for `flask worker`; the page never waits for the mail server, and
+    the worker decides whether the address gets anything, so every answer takes the same time."""
+    emails.queue_account_email(purpose, email, str(get_locale()))
+    db.session.commit()
 
 
-def _send_already_registered(user: User) -> bool:
-    return mail.send(user.email, _("You already have a Muhokama account"),
-                     "accounts/email/already_registered.txt", login=url_for("accounts.login", _external=True),
-                     forgot=url_for("accounts.forgot", _external=True))
-
-
-def _send_reset(user: User) -> bool:
-    link = url_for("accounts.reset", token=mail.make_reset_token(user), _external=True)
-    return mail.send(user.email, _("Choose a new password for Muhokama"), "accounts/email/reset.txt",
-                     link=link, hours=int(mail.RESET_MAX_AGE.total_seconds() // 3600))
-
-
-def _sent_page(message: str, sent: bool):
-    if not sent:
-        flash(_("We could not send the email just now. Please try again in a few minutes."), "error")
+def _sent_page(message: str):
     return render_template("accounts/check_email.html", message=message)
 
 
@@ -181,22 +169,18 @@ def register():
         if user is None:
             try:
                 user = account_service.create_user(email=email, password=form.password.data,
-                                            display_name=form.display_name.data)
+                                                   display_name=form.display_name.data)
+                emails.save_settings(user, language=str(get_locale()))
                 db.session.commit()
             except (IntegrityError, RuleError):  # registered by a request at the same moment
                 db.session.rollback()
                 user = _find_user(email)
         else:
             account_service.hash_password(form.password.data)  # the same work as for a new account
-        if user is None:  # pragma: no cover - the racing request rolled back too
-            sent = False
-        elif user.is_confirmed:
-            sent = _send_already_registered(user)
-        else:
-            sent = _send_confirmation(user)
+        _queue("register", email)
         return _sent_page(_("We have sent an email to %(email)s. Open the link in it within %(days)d days "
                             "to confirm your address, then log in.", email=email,
-                            days=mail.CONFIRM_MAX_AGE.days), sent)
+                            days=mail.CONFIRM_MAX_AGE.days))
     return render_template("accounts/register.html", form=form), _status()
 
 
@@ -230,10 +214,9 @@ def resend():
     if request.method == "GET" and current_user.is_authenticated:
         form.email.data = current_user.email
     if form.validate_on_submit():
-        user = _find_user(form.email.data)
-        sent = _send_confirmation(user) if user is not None and not user.is_confirmed else True
+        _queue("resend", form.email.data)
         return _sent_page(_("If an account with the address %(email)s is waiting for confirmation, we have "
-                            "sent it a new link.", email=form.email.data), sent)
+                            "sent it a new link.", email=form.email.data))
     return render_template("accounts/resend.html", form=form), _status()
 
 
@@ -244,11 +227,10 @@ def resend():
 def forgot():
     form = EmailForm()
     if form.validate_on_submit():
-        user = _find_user(form.email.data)
-        sent = _send_reset(user) if user is not None else True
+        _queue("reset", form.email.data)
         return _sent_page(_("If an account exists for %(email)s, we have sent it a link to choose a new "
                             "password. The link works for %(hours)d hours.", email=form.email.data,
-                            hours=int(mail.RESET_MAX_AGE.total_seconds() // 3600)), sent)
+                            hours=int(mail.RESET_MAX_AGE.total_seconds() // 3600)))
     return render_template("accounts/forgot.html", form=form), _status()
 
 
