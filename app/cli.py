@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import datetime, timedelta, timezone
+import urllib.request
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -18,7 +19,16 @@ from app.extensions import db
 from app.models import ROLES, Draft, User
 from app.search import cli as search_commands
 from app.search import get_backend, outbox
-from app.services import accounts, backup, emails, integrity, jobs, notifications, revisions
+from app.services import (
+    accounts,
+    backup,
+    emails,
+    integrity,
+    jobs,
+    notifications,
+    revisions,
+)
+from app.services import heads as chain_heads
 from app.services.rules import RuleError
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -89,7 +99,7 @@ def _when(value: str | None, default: datetime) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         _fail(f"{value!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC unless an offset is given).")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @drafts_cli.command("import")
@@ -148,10 +158,49 @@ def revise_draft(slug: str, file: Path, note: str, fmt: str | None):
     click.echo(revision.number)
 
 
+def _read_source(source: str) -> bytes:
+    """A saved copy: a file, or an http(s) address (an NGO's mirror, this site's own feed)."""
+    if source.startswith(("http://", "https://")):
+        try:
+            with urllib.request.urlopen(source, timeout=30) as answer:  # the scheme is checked above
+                return answer.read(64 * 1024 * 1024)
+        except (OSError, ValueError) as exc:
+            _fail(f"cannot fetch {source}: {exc}")
+    try:
+        return Path(source).read_bytes()
+    except OSError as exc:
+        _fail(f"cannot read {source}: {exc.strerror}")
+
+
+def _verify_against(source: str) -> None:
+    try:
+        saved = chain_heads.read_saved(_read_source(source))
+    except chain_heads.HeadsError as exc:
+        _fail(f"{source}: {exc}")
+    if not saved:
+        _fail(f"{source} names no revisions to compare")
+    differ = 0
+    for copy in saved:
+        problems = chain_heads.differences(copy)
+        if problems:
+            differ += 1
+            click.echo(f"DIFFERS {copy.slug}: " + "; ".join(problems))
+        else:
+            click.echo(f"OK {copy.slug} (matches {len(copy.heads)} published chain heads)")
+    if differ:
+        sys.exit(1)
+
+
 @drafts_cli.command("verify")
 @click.argument("slug", required=False)
-def verify_drafts(slug: str | None):
-    """Recompute every revision's hashes of draft SLUG (default: all drafts); exit 1 if any is broken."""
+@click.option("--against", "source", metavar="FILE_OR_URL",
+              help="Also compare with chain heads saved earlier: an export ZIP or its manifest.json, "
+                   "the API's draft JSON, or an Atom feed.")
+def verify_drafts(slug: str | None, source: str | None):
+    """Recompute every revision's hashes of draft SLUG (default: all drafts); exit 1 if any is broken.
+    With --against, also name what differs from a copy saved outside the database."""
+    if source:
+        _verify_against(source)
     query = select(Draft).order_by(Draft.slug)
     drafts_to_check = db.session.scalars(query.where(Draft.slug == slug) if slug else query).all()
     if slug and not drafts_to_check:

@@ -48,9 +48,22 @@ def live_server(app_factory, smtp):  # noqa: F811
         db.session.commit()
         assert draft.slug
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"  # links in emails
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    stop = threading.Event()  # `flask worker` beside the web server sends the emails
+
+    def worker():
+        from app.cli import WORKER_HANDLERS
+        from app.services import jobs
+        with app.app_context():
+            jobs.work(WORKER_HANDLERS, poll_seconds=0.1, stop=stop)
+
+    mailer = threading.Thread(target=worker, daemon=True)
+    mailer.start()
     yield f"http://127.0.0.1:{server.server_port}"
+    stop.set()
+    mailer.join(timeout=5)
     server.shutdown()
     thread.join(timeout=5)
     server.server_close()

@@ -1,26 +1,71 @@
 """Read-only open data: everything under /api/v1. Hidden or unpublished things never appear; email
-addresses never do. Errors answer as JSON (app/errors.py)."""
+addresses never do. Errors answer as JSON (app/errors.py). Each view declares its response schema
+and query parameters (``documented``), from which /api/v1/openapi.json is generated; responses
+carry an ETag (conditional GET), are gzip-compressed when the client accepts it, and are rate
+limited per client address."""
 from __future__ import annotations
 
 import base64
 import binascii
+import gzip
+import hashlib
 import json
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from sqlalchemy import and_, or_, select
 
 from app import queries
-from app.extensions import csrf, db
+from app.extensions import csrf, db, limiter
 from app.models import Clause, Comment, DeadlineChange, Draft, Proposal, Revision, User
 from app.search import service as search_service
 from app.search.documents import KINDS
 from app.services.revisions import record_time
 from app.views.common import get_revision, number_arg
+from app.views.openapi import (
+    BOOLEAN,
+    DATETIME,
+    RATE_LIMIT,
+    Param,
+    array,
+    document,
+    documented,
+    integer,
+    items_of,
+    obj,
+    string,
+)
 from drafts.lineage import totals
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+limiter.limit("300/minute")(bp)  # documented in the OpenAPI document and the README (RATE_LIMIT)
+COMPRESS_FROM = 1024  #: bytes; smaller bodies are not worth gzip
+
+DRAFT = {"slug": string(), "title": string(), "summary": string(), "agency": string(), "language": string(),
+         "status": string(enum=["upcoming", "open", "closed"]),
+         "period": obj(opens=DATETIME, closes=DATETIME), "current_revision": integer(), "url": string("uri")}
+REVISION_REF = obj(number=integer(), created_at=string(), change_note=string(), content_hash=string(),
+                   chain_hash=string(), url=string("uri"))
+CLAUSE = obj(key=string(), eid=string(), label=string(), heading=string(), text=string(), kind=string(),
+             num=string())
+TEXT = string()
+
+
+@bp.after_request
+def conditional_and_compressed(response: Response) -> Response:
+    """A weak ETag on every successful JSON answer (304 when If-None-Match matches), then gzip."""
+    if request.method != "GET" or response.status_code != 200 or response.direct_passthrough:
+        return response
+    body = response.get_data()
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32], weak=True)
+    response.headers.setdefault("Cache-Control", "public, max-age=60")
+    response.make_conditional(request)
+    response.vary.add("Accept-Encoding")
+    if response.status_code == 200 and len(body) >= COMPRESS_FROM and "gzip" in request.accept_encodings:
+        response.set_data(gzip.compress(body, compresslevel=6))
+        response.headers["Content-Encoding"] = "gzip"
+    return response
 
 
 def iso(value: datetime | None) -> str | None:
@@ -45,19 +90,31 @@ def published(slug: str) -> Draft:
 
 @bp.route("")
 @bp.route("/")
+@documented(obj(required=False, endpoints=array(obj(path=string(), summary=string(), url_template=string())),
+                openapi=string("uri"), rate_limit=string()), errors=())
 def index():
-    """List the endpoints."""
-    return jsonify({"drafts": url_for("api.drafts", _external=True),
+    """List every endpoint (from the routes themselves) and where the OpenAPI document is."""
+    spec = document(current_app, bp.url_prefix)
+    base = request.host_url.rstrip("/")
+    return jsonify({"endpoints": [{"path": path, "summary": ops["get"]["summary"], "url_template": base + path}
+                                  for path, ops in spec["paths"].items()],
+                    "openapi": url_for("api.openapi", _external=True), "rate_limit": RATE_LIMIT,
+                    "drafts": url_for("api.drafts", _external=True),
                     "draft": url_for("api.draft", slug="SLUG", _external=True),
-                    "revision": url_for("api.revision", slug="SLUG", number=1, _external=True),
-                    "comments": url_for("api.comments", slug="SLUG", _external=True),
-                    "proposals": url_for("api.proposals", slug="SLUG", _external=True),
-                    "dispositions": url_for("api.dispositions", slug="SLUG", _external=True),
-                    "diff": url_for("api.diff", slug="SLUG", _external=True) + "?from=1&to=2",
                     "search": url_for("api.search", _external=True) + "?q=WORDS"})
 
 
+@bp.route("/openapi.json")
+@documented({"type": "object", "required": ["openapi", "info", "paths"]}, errors=())
+def openapi():
+    """The OpenAPI 3.1 document of this API, generated from the code."""
+    spec = document(current_app, bp.url_prefix)
+    spec["servers"] = [{"url": request.host_url.rstrip("/")}]
+    return jsonify(spec)
+
+
 @bp.route("/drafts")
+@documented(items_of(obj(**DRAFT)), errors=())
 def drafts():
     """All published drafts, closing soonest first."""
     rows = db.session.scalars(select(Draft).where(Draft.published.is_(True)).order_by(Draft.closes_at.desc()))
@@ -65,6 +122,8 @@ def drafts():
 
 
 @bp.route("/drafts/<slug>")
+@documented(obj(**DRAFT, revisions=array(REVISION_REF),
+                deadline_changes=array(obj(**{"from": DATETIME, "to": DATETIME, "reason": TEXT, "at": DATETIME}))))
 def draft(slug: str):
     """One draft with its revisions and the history of its consultation period."""
     d = published(slug)
@@ -82,6 +141,8 @@ def draft(slug: str):
 
 
 @bp.route("/drafts/<slug>/revisions/<int:number>")
+@documented(obj(number=integer(), draft=string(), title=string(), change_note=string(), created_at=string(),
+                content_hash=string(), chain_hash=string(), clauses=array(CLAUSE)))
 def revision(slug: str, number: int):
     """One immutable revision with its clauses in order."""
     r = get_revision(published(slug), number)
@@ -104,6 +165,14 @@ def _encode_cursor(comment: Comment) -> str:
 
 
 @bp.route("/drafts/<slug>/comments")
+@documented(items_of(obj(id=integer(), clause_key=string(nullable=True), clause_eid=string(nullable=True),
+                         revision=integer(), parent_id=integer(nullable=True), stance=string(nullable=True),
+                         body=TEXT, quote=string(nullable=True), official=BOOLEAN, author=string(),
+                         created_at=DATETIME, updated_at=DATETIME, edited_at=string("date-time", nullable=True),
+                         url=string("uri")), next_cursor=string(nullable=True)),
+            query=(Param("cursor", string(), "next_cursor of the previous page"),
+                   Param("updated_since", string("date-time"), "only comments changed after this time"),
+                   Param("limit", integer(minimum=1, maximum=500), "items per page (default 100)")))
 def comments(slug: str):
     """Visible comments in order of last change, paged by an opaque cursor; ``updated_since`` for sync."""
     d = published(slug)
@@ -141,6 +210,12 @@ def comments(slug: str):
 
 
 @bp.route("/drafts/<slug>/proposals")
+@documented(items_of(obj(id=integer(), clause_key=string(), action=string(enum=["replace", "insert_after", "delete"]),
+                         base_revision=integer(nullable=True), base_text=TEXT, proposed_text=TEXT, rationale=TEXT,
+                         author=string(), status=string(), decision_reason=TEXT,
+                         decided_at=string("date-time", nullable=True), merged_into_revision=integer(nullable=True),
+                         votes=obj(**{"for": integer(), "against": integer()}), created_at=DATETIME,
+                         url=string("uri"))))
 def proposals(slug: str):
     """Every visible amendment proposal with its votes and decision."""
     d = published(slug)
@@ -160,6 +235,9 @@ def proposals(slug: str):
 
 
 @bp.route("/drafts/<slug>/dispositions")
+@documented(items_of(obj(type=string(enum=["comment", "proposal"]), id=integer(), clause=string(),
+                         clause_key=string(), author=string(), input=TEXT, outcome=string(), reason=TEXT,
+                         decided_at=DATETIME)))
 def dispositions(slug: str):
     """The disposition register: staff's decision and public reason for each comment and proposal."""
     d = published(slug)
@@ -167,6 +245,12 @@ def dispositions(slug: str):
 
 
 @bp.route("/drafts/<slug>/diff")
+@documented(obj(draft=string(), to=integer(), changes=array(obj(
+                kind=string(), old=string(nullable=True), new=string(nullable=True), key=string(),
+                old_label=string(nullable=True), new_label=string(nullable=True), ops=array(array({})),
+                provenance=array({"type": "object"}))), totals={"type": "object"}, **{"from": integer()}),
+            query=(Param("from", integer(minimum=1), "older revision (default: the one before `to`)"),
+                   Param("to", integer(minimum=1), "newer revision (default: the current one)")))
 def diff(slug: str):
     """The changes between two revisions as JSON, in the engine's shape, with their provenance."""
     d = published(slug)
@@ -195,6 +279,14 @@ def _hit_json(hit) -> dict:
 
 
 @bp.route("/search")
+@documented(obj(query=string(), total=integer(), counts={"type": "object"}, notices=array({}), page=integer(),
+                per_page=integer(), groups={"type": "object"}, matched_any_word=BOOLEAN, html=string("uri"),
+                hits=array({"type": "object"})),
+            query=(Param("q", string(), "the words to search for", required=True),
+                   *(Param(name, string()) for name in ("kind", "agency", "status", "lang", "draft", "sort",
+                                                        "revisions")),
+                   Param("from", string("date"), "YYYY-MM-DD"), Param("to", string("date"), "YYYY-MM-DD"),
+                   Param("page", integer(minimum=1))), errors=())
 def search():
     """Search as JSON: ``q`` plus kind, agency, status, lang, draft, from, to, sort, revisions, page."""
     if "q" not in request.args:

@@ -1,16 +1,18 @@
-"""Atom feeds of published revisions: all drafts, one agency's drafts, one draft. Each entry is one
+"""Open data outside the API: the bulk export of a draft (a streamed ZIP), and Atom feeds of
+published revisions: all drafts, one agency's drafts, one draft. Each entry is one
 revision, with an id that never changes (a tag: URI from the draft's slug and the revision number),
 its change note and its chain hash, so anyone keeping the feed holds the published record."""
 from __future__ import annotations
 
 from feedgen.feed import FeedGenerator
-from flask import Blueprint, Response, abort, current_app
+from flask import Blueprint, Response, abort, current_app, stream_with_context
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
 from app.links import public_url
 from app.models import Agency, Draft, Revision
+from app.services import exports
 from app.views.common import get_draft
 
 bp = Blueprint("feeds", __name__)
@@ -81,3 +83,14 @@ def draft(slug: str):
     return _feed(f"draft/{found.slug}", _("Muhokama: %(title)s", title=found.title),
                  public_url("feeds.draft", slug=slug),
                  public_url("reading.draft", slug=slug), _revisions(Draft.id == found.id))
+
+
+@bp.route("/drafts/<slug>/export.zip")
+def export(slug: str):
+    """Everything public about a draft in one ZIP, streamed as it is written, with a manifest."""
+    found = get_draft(slug)
+    if not found.published:
+        abort(404)
+    return Response(stream_with_context(exports.stream_zip(found)), mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{found.slug}-export.zip"',
+                             "Cache-Control": "no-cache"})
