@@ -18,6 +18,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.links import diff_path, public_url
 from app.models import Notification
+from app.services import receipts
 from app.views.idempotency import new_key
 
 ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
@@ -68,6 +69,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["diff_url"] = diff_path
     app.jinja_env.globals["idempotency_key"] = new_key
     app.jinja_env.globals["public_url"] = public_url
+    app.jinja_env.globals["receipt_number"] = receipts.number
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

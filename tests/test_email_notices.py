@@ -202,8 +202,11 @@ def test_replies_decisions_and_answers_are_emailed(app, smtp, make_user, make_dr
     subjects = sorted(m.subject for m in smtp.to("author@example.org"))
     assert subjects == ["An official answer to your comment on Law on Public Libraries",
                         "Bekzod replied to your comment on Law on Public Libraries",
+                        "We received your comment on Law on Public Libraries",  # the comment's receipt
+                        "We received your comment on Law on Public Libraries",  # ... and the reply's
                         "Your comment on Law on Public Libraries was marked accepted"]
-    assert smtp.to("other@example.org") == []  # nobody is told about their own reply
+    [receipt] = smtp.to("other@example.org")  # nobody is told about their own reply, but gets its receipt
+    assert "Its receipt number is C000002-6." in receipt.message.get_body(("plain",)).get_content()
 
 
 def test_consultation_opening_and_closing_soon_are_announced_once(app, smtp, make_user, make_draft,  # noqa: F811

@@ -11,7 +11,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import Comment, CommentVersion, Draft, User
 from app.search import outbox as search_outbox
-from app.services import notifications
+from app.services import notifications, receipts
 from app.services.rules import (
     MAX_COMMENT_CHARS,
     RuleError,
@@ -54,6 +54,7 @@ def add_comment(user: User, draft: Draft, *, body: str, clause_key: str | None =
     db.session.flush()
     search_outbox.enqueue("comment", comment.id)
     touch_activity(draft)
+    receipts.confirm(user.id, draft, comment)
     if parent is not None and parent.author_id != user.id:
         notifications.notify(parent.author_id, draft, "comment.reply",
                              f"{user.display_name} replied to your comment.",

@@ -28,7 +28,7 @@ from app.services.rules import RuleError
 from drafts.diff import DELETE, INSERT, diff_html, word_diff
 
 ACCOUNT_PURPOSES = ("register", "resend", "reset")
-NOTICE_KINDS = ("revision", "opened", "closing", "decided", "answered", "reply")
+NOTICE_KINDS = ("revision", "opened", "closing", "decided", "answered", "reply", "received")
 DIGEST_HOUR = 7  #: local time of the daily digest
 MAX_REDLINES = 20  #: clauses shown in one email; the rest are behind the diff link
 
@@ -171,6 +171,11 @@ def notice_item(data: dict, user: User, lang: str) -> dict | None:
                          if data.get("on") == "proposal" else
                          _("Your comment on %(title)s was marked %(outcome)s", title=title, outcome=outcome))
         item["lines"].append(_("The reason given: %(reason)s", reason=data.get("reason", "")))
+    elif kind == "received":
+        item["title"] = (_("We received your proposal on %(title)s", title=title) if data.get("what") == "proposal"
+                         else _("We received your comment on %(title)s", title=title))
+        item["lines"].append(_("Its receipt number is %(receipt)s. Keep it: it finds your input again.",
+                               receipt=data.get("receipt", "")))
     elif kind == "answered":
         item["title"] = _("An official answer to your comment on %(title)s", title=title)
     else:

@@ -9,6 +9,7 @@ from app import queries
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Draft, Proposal, Revision, User
+from app.services import receipts
 from app.services.notifications import notify, proposal_link
 from app.services.rules import (
     MAX_PROPOSAL_CHARS,
@@ -41,6 +42,7 @@ def propose(user: User, draft: Draft, clause_key: str, *, action: str, proposed_
                         rationale=rationale, author_id=user.id)
     db.session.add(proposal)
     db.session.flush()
+    receipts.confirm(user.id, draft, proposal)
     return proposal
 
 

@@ -12,6 +12,7 @@ from app.views import (
     history,
     participation,
     proposals,
+    report,
     reading,
     review,
     search,
@@ -19,7 +20,7 @@ from app.views import (
 )
 
 BLUEPRINTS = (reading.bp, participation.bp, proposals.bp, staff.bp, review.bp, history.bp, accounts.bp,
-              search.bp, api.bp, alerts.bp, feeds.bp)
+              search.bp, api.bp, alerts.bp, feeds.bp, report.bp)
 
 
 def register(app: Flask) -> None:

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from app import queries
 from app.extensions import csrf, db, limiter
 from app.links import safe_next
-from app.models import Agency, AgencyFollow, ClauseFollow, Draft
-from app.services import emails, mail, notifications
+from app.models import Agency, AgencyFollow, ClauseFollow, Comment, Draft, Proposal
+from app.services import emails, mail, notifications, receipts
 from app.views.alert_forms import MailSettingsForm
 from app.views.common import get_clause, get_draft
 
@@ -110,3 +110,25 @@ def unsubscribe(token: str):
             {"Referrer-Policy": "no-referrer"}
     return render_template("alerts/unsubscribe.html"), 200, \
         {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
+@bp.route("/receipts")
+def receipt():
+    """Find a comment or proposal again by its receipt number."""
+    text = request.args.get("number", "")[:40]
+    if not text:
+        return render_template("alerts/receipt.html", number="", error=None)
+    found = receipts.parse(text)
+    if found is None:
+        return render_template("alerts/receipt.html", number=text, error=_(
+            "That is not a receipt number: it looks like C000123-4 or P000045-9. Please check each digit.")), 400
+    kind, item_id = found
+    item = db.session.get(Comment if kind == "comment" else Proposal, item_id)
+    draft = db.session.get(Draft, item.draft_id) if item is not None else None
+    if draft is None or not queries.is_public(item) or not queries.may_see(current_user, draft):
+        return render_template("alerts/receipt.html", number=text, error=_(
+            "Nothing public has this receipt number: it may have been hidden by a moderator.")), 404
+    if kind == "proposal":
+        return redirect(url_for("proposals.proposal", slug=draft.slug, proposal_id=item.id))
+    return redirect(url_for("reading.comment", slug=draft.slug, comment_id=item.root_id or item.id,
+                            _anchor=f"c{item.id}"))

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from app import queries
 from app.extensions import db, limiter
 from app.models import Comment, Draft
-from app.services import comments, votes
+from app.services import comments, receipts, votes
 from app.services.rules import RuleError
 from app.views import pages
 from app.views.common import (
@@ -60,6 +60,8 @@ def post_comment(slug: str):
         raise
     db.session.commit()
     flash(_("Your comment was published."))
+    flash(_("Its receipt number is %(receipt)s. Keep it: it finds your input again.",
+            receipt=receipts.number("comment", comment.id)))
     return redirect(comment_url(draft, comment))
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app import queries
 from app.extensions import db, limiter
 from app.models import Comment, Proposal
-from app.services import comments, proposals, votes
+from app.services import comments, proposals, receipts, votes
 from app.services.rules import RuleError
 from app.views import pages
 from app.views.common import (
@@ -65,6 +65,8 @@ def propose(slug: str, eid: str):
         raise
     db.session.commit()
     flash(_("Your proposal was published. Others can now vote on it."))
+    flash(_("Its receipt number is %(receipt)s. Keep it: it finds your input again.",
+            receipt=receipts.number("proposal", proposal.id)))
     return redirect(url_for("proposals.proposal", slug=slug, proposal_id=proposal.id))
 
 

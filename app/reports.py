@@ -1,0 +1,114 @@
+"""The read side of the consultation report: participation over time, activity per clause, stance
+balance, decisions on proposals, and how long official answers took (per draft and per agency).
+Grouped in the database, so a draft with many thousands of comments costs a few queries."""
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from app import queries
+from app.activity import clause_counts
+from app.extensions import db
+from app.models import ClauseVote, Comment, Draft, Proposal
+
+
+@dataclass(frozen=True)
+class AnswerTimes:
+    """How long staff took to answer comments officially."""
+    answered: int
+    unanswered: int  #: visible top-level comments by the public without an official answer
+    median: timedelta | None
+    worst: timedelta | None
+
+
+def _days(column, *where) -> dict[date, int]:
+    day = func.date(column)
+    rows = db.session.execute(select(day, func.count()).where(*where).group_by(day).order_by(day))
+    return {date.fromisoformat(str(d)[:10]): n for d, n in rows if d is not None}
+
+
+def participation(draft: Draft) -> list[tuple[date, int, int]]:
+    """Per day (UTC) of the consultation up to today or its end: (day, comments, votes)."""
+    comments = _days(Comment.created_at, Comment.draft_id == draft.id, queries.public(Comment),
+                     Comment.is_official.is_(False))
+    votes = _days(ClauseVote.created_at, ClauseVote.draft_id == draft.id)
+    days = sorted(set(comments) | set(votes))
+    if not days:
+        return []
+    first, last = min(days[0], draft.opens_at.date()), days[-1]
+    span = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return [(d, comments.get(d, 0), votes.get(d, 0)) for d in span]
+
+
+def stances(draft: Draft) -> dict[str, int]:
+    rows = db.session.execute(select(Comment.stance, func.count()).where(
+        Comment.draft_id == draft.id, queries.public(Comment), Comment.is_official.is_(False),
+        Comment.parent_id.is_(None)).group_by(Comment.stance))
+    counts = {stance or "none": n for stance, n in rows}
+    return {k: counts.get(k, 0) for k in ("for", "against", "neutral", "none")}
+
+
+def proposal_outcomes(draft: Draft) -> dict[str, int]:
+    rows = db.session.execute(select(Proposal.status, func.count()).where(
+        Proposal.draft_id == draft.id, queries.public(Proposal)).group_by(Proposal.status))
+    return dict(Counter(dict(rows.all())))
+
+
+def decided_proposals(draft: Draft, limit: int = 100) -> list[Proposal]:
+    return list(db.session.scalars(select(Proposal).where(
+        Proposal.draft_id == draft.id, queries.public(Proposal),
+        Proposal.status.in_(("accepted", "partly_accepted", "rejected"))).order_by(Proposal.decided_at).limit(limit)))
+
+
+def _waits(*where) -> list[timedelta]:
+    """For each answered comment, the time to its first official answer."""
+    parent = aliased(Comment)
+    rows = db.session.execute(
+        select(parent.id, parent.created_at, func.min(Comment.created_at))
+        .join(parent, parent.id == Comment.parent_id)
+        .where(Comment.is_official.is_(True), queries.public(Comment), parent.is_official.is_(False), *where)
+        .group_by(parent.id, parent.created_at))
+    return [max(answered - asked, timedelta(0)) for _id, asked, answered in rows]
+
+
+def _times(waits: list[timedelta], unanswered: int) -> AnswerTimes:
+    if not waits:
+        return AnswerTimes(0, unanswered, None, None)
+    return AnswerTimes(len(waits), unanswered, timedelta(seconds=statistics.median(w.total_seconds() for w in waits)),
+                       max(waits))
+
+
+def answer_times(draft: Draft) -> AnswerTimes:
+    waits = _waits(Comment.draft_id == draft.id)
+    top = db.session.scalar(select(func.count()).select_from(Comment).where(
+        Comment.draft_id == draft.id, queries.public(Comment), Comment.parent_id.is_(None),
+        Comment.is_official.is_(False))) or 0
+    return _times(waits, max(top - len(waits), 0))
+
+
+def agency_answer_times(agency_id: int) -> tuple[AnswerTimes, list[tuple[Draft, AnswerTimes]]]:
+    """Over all the agency's published drafts, and per draft."""
+    drafts = db.session.scalars(select(Draft).where(Draft.agency_id == agency_id, Draft.published.is_(True))
+                                .order_by(Draft.closes_at.desc())).all()
+    per_draft = [(d, answer_times(d)) for d in drafts]
+    waits = _waits(Comment.draft_id.in_([d.id for d in drafts])) if drafts else []
+    return _times(waits, sum(t.unanswered for _d, t in per_draft)), per_draft
+
+
+def heat(draft: Draft) -> tuple[list[dict], int]:
+    """The current revision's clauses with their comments and votes, and the busiest clause's total."""
+    counts = clause_counts(draft)
+    rows = []
+    for c in queries.cached_clauses(queries.current_revision(draft)):
+        n = counts.get(c["key"], {"comments": 0, "for": 0, "against": 0})
+        rows.append({**c, **n, "total": n["comments"] + n["for"] + n["against"]})
+    return rows, max((r["total"] for r in rows), default=0)
+
+
+def last_activity(draft: Draft) -> datetime | None:
+    return db.session.scalar(select(func.max(Comment.created_at)).where(Comment.draft_id == draft.id))

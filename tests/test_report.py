@@ -1,0 +1,88 @@
+"""The consultation report (SVG charts with text alternatives, heat map, decisions, answer times)
+and an agency's page with how quickly it answers."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from lxml import etree
+from sqlalchemy import select, update
+
+
+def test_report_renders_for_the_sample_consultation(app, client):
+    from app import demo
+    from app.extensions import db
+    with app.app_context():
+        slug = demo.load()
+        db.session.commit()
+    page = client.get(f"/drafts/{slug}/report")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    svgs = re.findall(r"<svg .*?</svg>", html, re.DOTALL)
+    assert len(svgs) == 2
+    for svg in svgs:  # well-formed, labelled, with a text alternative
+        root = etree.fromstring(svg.encode())
+        assert root.get("role") == "img" and root.get("aria-label")
+        assert root.find("{http://www.w3.org/2000/svg}desc").text
+    assert "Participation per day" in html and "<table>" in html
+    assert 'class="heat"' in html and "Consultation report" in html
+    assert "<script" not in html.split("<footer")[0]
+
+
+@pytest.mark.both_backends
+def test_answer_times_per_draft_and_per_agency(app, client, make_draft, make_user):
+    from app.extensions import db
+    from app.models import Comment, Draft, User
+    from app.services import comments, decisions
+    slug = make_draft()
+    citizen, staff = make_user(), make_user(role="staff", agency="Ministry of Culture")
+    with app.app_context():
+        draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+        person, clerk = db.session.get(User, citizen), db.session.get(User, staff)
+        quick = comments.add_comment(person, draft, body="Quick one", clause_key="chp_1__art_1", stance="for")
+        slow = comments.add_comment(person, draft, body="Slow one", clause_key="chp_2__art_3", stance="against")
+        middle = comments.add_comment(person, draft, body="Middle one", clause_key="chp_2__art_3")
+        comments.add_comment(person, draft, body="Never answered", clause_key="chp_2__art_3")
+        answers = [(decisions.official_answer(clerk, asked, "Answered."), asked, wait)
+                   for asked, wait in ((quick, timedelta(hours=1)), (middle, timedelta(hours=2)),
+                                       (slow, timedelta(days=3)))]
+        db.session.flush()
+        for answer, asked, wait in answers:
+            db.session.execute(update(Comment).where(Comment.id == answer.id).values(
+                created_at=asked.created_at + wait))
+        db.session.commit()
+    html = client.get(f"/drafts/{slug}/report").get_data(as_text=True)
+    assert "3 comments answered officially; 1 without an answer." in html
+    assert "Median wait for an answer: 2 hours; longest: 3 days." in html
+    assert "for 1 (25%)" in html and "against 1 (25%)" in html
+    agency = client.get("/agencies/ministry-of-culture").get_data(as_text=True)
+    assert "3 comments answered officially; 1 without an answer." in agency
+    assert "Median wait for an answer: 2 hours; longest: 3 days." in agency
+    assert re.search(r"<td>3</td><td>1</td><td>2 hours</td><td>3 days</td>", agency)  # the draft's own row
+
+
+def test_report_and_agency_bad_addresses(client, make_draft):
+    secret = make_draft(title="Secret", published=False)
+    assert client.get(f"/drafts/{secret}/report").status_code == 404
+    assert client.get("/drafts/nothing/report").status_code == 404
+    assert client.get("/agencies/nothing").status_code == 404
+
+
+def test_receipt_numbers_find_comments_and_proposals_again(app, client, make_draft, make_user, login_as):
+    from app.services import receipts
+    slug = make_draft()
+    login_as(client, make_user())
+    posted = client.post(f"/drafts/{slug}/comments", data={"body": "Keep libraries open late.",
+                                                           "clause_key": "chp_2__art_3"}, follow_redirects=True)
+    html = posted.get_data(as_text=True)
+    number = receipts.number("comment", 1)
+    assert number == "C000001-8" and f"Its receipt number is {number}." in html
+    assert f'<span class="receipt" title="Receipt number">{number}</span>' in html
+    found = client.get("/receipts", query_string={"number": "c 000001 8"})
+    assert found.status_code == 302 and found.headers["Location"].endswith(f"/drafts/{slug}/comments/1#c1")
+    assert client.get("/receipts", query_string={"number": "C000001-7"}).status_code == 400  # a typo
+    assert client.get("/receipts", query_string={"number": "C000099-" + str(receipts._check_digit("000099"))}) \
+        .status_code == 404
+    assert client.get("/receipts", query_string={"number": "x" * 5000}).status_code == 400
+    assert receipts.parse(receipts.number("proposal", 45)) == ("proposal", 45)
