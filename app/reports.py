@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from app import queries
 from app.activity import clause_counts
 from app.extensions import db
-from app.models import ClauseVote, Comment, Draft, Proposal
+from app.models import RESPONDENT_TYPES, ClauseVote, Comment, Draft, Proposal
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,18 @@ def stances(draft: Draft) -> dict[str, int]:
         Comment.parent_id.is_(None)).group_by(Comment.stance))
     counts = {stance or "none": n for stance, n in rows}
     return {k: counts.get(k, 0) for k in ("for", "against", "neutral", "none")}
+
+
+def respondents(draft: Draft) -> dict[str, int]:
+    """Comments and proposals per respondent type (citizens, NGOs, businesses, ...)."""
+    counts = Counter()
+    for model in (Comment, Proposal):
+        where = [model.draft_id == draft.id, queries.public(model)]
+        if model is Comment:
+            where.append(Comment.is_official.is_(False))
+        counts.update(dict(db.session.execute(select(model.respondent_type, func.count()).where(*where)
+                                              .group_by(model.respondent_type)).all()))
+    return {kind: counts.get(kind, 0) for kind in RESPONDENT_TYPES}
 
 
 def proposal_outcomes(draft: Draft) -> dict[str, int]:

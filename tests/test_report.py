@@ -20,7 +20,7 @@ def test_report_renders_for_the_sample_consultation(app, client):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     svgs = re.findall(r"<svg .*?</svg>", html, re.DOTALL)
-    assert len(svgs) == 2
+    assert len(svgs) == 3  # participation, stance, who took part
     for svg in svgs:  # well-formed, labelled, with a text alternative
         root = etree.fromstring(svg.encode())
         assert root.get("role") == "img" and root.get("aria-label")
@@ -86,3 +86,21 @@ def test_receipt_numbers_find_comments_and_proposals_again(app, client, make_dra
         .status_code == 404
     assert client.get("/receipts", query_string={"number": "x" * 5000}).status_code == 400
     assert receipts.parse(receipts.number("proposal", 45)) == ("proposal", 45)
+
+
+def test_respondent_types_are_recorded_shown_filtered_and_counted(app, client, make_draft, make_user, login_as):
+    slug = make_draft()
+    login_as(client, make_user())
+    post = client.post(f"/drafts/{slug}/comments", data={
+        "body": "Our members read there.", "clause_key": "chp_2__art_3", "respondent_type": "ngo",
+        "organisation": "Readers' Union"}, follow_redirects=True)
+    assert post.status_code == 200 and "(Readers&#39; Union)" in post.get_data(as_text=True)
+    client.post(f"/drafts/{slug}/comments", data={"body": "Me too.", "clause_key": "chp_2__art_3"})
+    unnamed = client.post(f"/drafts/{slug}/comments", data={"body": "Who am I?", "respondent_type": "business"})
+    assert unnamed.status_code == 400 and "name the organisation" in unnamed.get_data(as_text=True)
+    assert client.post(f"/drafts/{slug}/comments", data={"body": "x", "respondent_type": "alien"}).status_code == 400
+    ngo = client.get(f"/api/v1/drafts/{slug}/comments", query_string={"respondent_type": "ngo"}).get_json()
+    assert [(c["respondent_type"], c["organisation"]) for c in ngo["items"]] == [("ngo", "Readers' Union")]
+    assert client.get(f"/api/v1/drafts/{slug}/comments?respondent_type=alien").status_code == 400
+    report = client.get(f"/drafts/{slug}/report").get_data(as_text=True)
+    assert "citizens: 1 · NGOs: 1 · businesses: 0" in report

@@ -3,6 +3,7 @@ from app.clock import utcnow
 from app.models.core import (
                              DISPOSITIONS,
                              PROPOSAL_STATUSES,
+                             RESPONDENT_TYPES,
                              ROLES,
                              STANCES,
                              Agency,
@@ -35,8 +36,8 @@ from app.models.messaging import (
     MailSettings,
 )
 
-__all__ = ["DISPOSITIONS", "PROPOSAL_STATUSES", "ROLES", "STANCES", "Agency", "Attribution", "AuditLog",
-           "Clause", "ClauseVote", "Comment", "CommentVersion", "DeadlineChange", "Disposition", "Draft",
+__all__ = ["DISPOSITIONS", "PROPOSAL_STATUSES", "RESPONDENT_TYPES", "ROLES", "STANCES", "Agency", "Attribution",
+           "AuditLog", "Clause", "ClauseVote", "Comment", "CommentVersion", "DeadlineChange", "Disposition", "Draft",
            "Follow", "IdempotencyKey", "Notification", "Proposal", "ProposalVote", "Revision", "SearchOutbox", "UTCDateTime",
            "User", "utcnow", "EMAIL_FREQUENCIES", "JOB_STATES", "AgencyFollow", "Announcement", "ClauseFollow", "Job",
            "MailSettings"]

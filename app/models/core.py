@@ -44,6 +44,9 @@ class UTCDateTime(TypeDecorator):
 
 ROLES = ("citizen", "staff", "admin")
 STANCES = ("for", "against", "neutral")
+#: who a comment or proposal speaks for; all but "citizen" name their organisation
+RESPONDENT_TYPES = ("citizen", "ngo", "business", "public_body", "academic")
+_RESPONDENT_CHECK = "respondent_type IN ('citizen', 'ngo', 'business', 'public_body', 'academic')"
 
 
 class Agency(Base):
@@ -177,6 +180,7 @@ class Comment(Base):
     __table_args__ = (
         CheckConstraint("stance IS NULL OR stance IN ('for', 'against', 'neutral')", name="stance"),
         CheckConstraint("status IN ('visible', 'hidden')", name="status"),
+        CheckConstraint(_RESPONDENT_CHECK, name="respondent_type"),
         Index("ix_comment_draft_clause", "draft_id", "clause_key", "created_at"),
         Index("ix_comment_draft_updated", "draft_id", "updated_at", "id"),
     )
@@ -201,6 +205,8 @@ class Comment(Base):
     quote_start: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(8), default="visible")
     is_official: Mapped[bool] = mapped_column(default=False)
+    respondent_type: Mapped[str] = mapped_column(String(16), default="citizen", server_default="citizen")
+    organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -262,6 +268,7 @@ class Proposal(Base):
         CheckConstraint("action IN ('replace', 'insert_after', 'delete')", name="action"),
         CheckConstraint("status IN ('open', 'accepted', 'partly_accepted', 'rejected', 'withdrawn', 'superseded')",
                         name="status"),
+        CheckConstraint(_RESPONDENT_CHECK, name="respondent_type"),
         Index("ix_proposal_draft_clause", "draft_id", "clause_key"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -281,6 +288,8 @@ class Proposal(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     merged_revision_id: Mapped[int | None] = mapped_column(ForeignKey("revision.id"))
     hidden: Mapped[bool] = mapped_column(default=False)
+    respondent_type: Mapped[str] = mapped_column(String(16), default="citizen", server_default="citizen")
+    organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

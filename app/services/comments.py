@@ -16,6 +16,7 @@ from app.services.rules import (
     MAX_COMMENT_CHARS,
     RuleError,
     check_can_take_part,
+    check_respondent,
     check_stance,
     clean_text,
 )
@@ -23,9 +24,12 @@ from app.services.rules import (
 
 def add_comment(user: User, draft: Draft, *, body: str, clause_key: str | None = None,
                 parent: Comment | None = None, stance: str | None = None, quote: str | None = None,
-                proposal_id: int | None = None, now: datetime | None = None) -> Comment:
-    """Comment on a clause (optionally quoting a phrase of it), on the whole draft, or reply."""
+                proposal_id: int | None = None, now: datetime | None = None, respondent_type: str = "citizen",
+                organisation: str = "") -> Comment:
+    """Comment on a clause (optionally quoting a phrase of it), on the whole draft, or reply; as a
+    citizen or for an organisation (``respondent_type``, ``organisation``)."""
     check_can_take_part(user, draft, now)
+    respondent_type, organisation = check_respondent(respondent_type, organisation)
     body = clean_text(body, "The comment", MAX_COMMENT_CHARS)
     stance = check_stance(stance)
     revision = queries.current_revision(draft)
@@ -37,7 +41,7 @@ def add_comment(user: User, draft: Draft, *, body: str, clause_key: str | None =
     comment = Comment(draft_id=draft.id, revision_id=revision.id, clause_key=clause_key or None,
                       parent_id=parent.id if parent else None, proposal_id=proposal_id,
                       root_id=(parent.root_id or parent.id) if parent else None, author_id=user.id, body=body,
-                      stance=stance)
+                      stance=stance, respondent_type=respondent_type, organisation=organisation)
     if clause_key:
         clause = queries.find_clause(revision, key=clause_key)
         if clause is None:

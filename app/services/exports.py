@@ -83,7 +83,8 @@ def _comment_rows(draft: Draft) -> Iterator[dict]:
              .where(Comment.draft_id == draft.id, queries.public(Comment)).order_by(Comment.id))
     for c, name, label in db.session.execute(query.execution_options(yield_per=BATCH)):
         yield {"id": c.id, "clause_key": c.clause_key or "", "clause": label or "", "parent_id": c.parent_id,
-               "stance": c.stance or "", "official": c.is_official, "author": name, "body": c.body,
+               "stance": c.stance or "", "official": c.is_official, "author": name,
+               "respondent_type": c.respondent_type, "organisation": c.organisation, "body": c.body,
                "quote": c.quote_exact or "", "created_at": _iso(c.created_at), "edited_at": _iso(c.edited_at)}
 
 
@@ -93,6 +94,7 @@ def _proposal_rows(draft: Draft) -> Iterator[dict]:
     for p, name in db.session.execute(query.execution_options(yield_per=BATCH)):
         votes = queries.proposal_votes([p.id])[p.id]
         yield {"id": p.id, "clause_key": p.clause_key, "action": p.action, "author": name,
+               "respondent_type": p.respondent_type, "organisation": p.organisation,
                "proposed_text": p.proposed_text, "rationale": p.rationale, "status": p.status,
                "decision_reason": p.decision_reason, "votes_for": votes["for"], "votes_against": votes["against"],
                "created_at": _iso(p.created_at)}

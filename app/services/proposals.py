@@ -16,6 +16,7 @@ from app.services.rules import (
     MAX_REASON_CHARS,
     RuleError,
     check_can_take_part,
+    check_respondent,
     clean_text,
 )
 from drafts.merge import merge_proposal
@@ -24,9 +25,11 @@ ACTIONS = ("replace", "insert_after", "delete")
 
 
 def propose(user: User, draft: Draft, clause_key: str, *, action: str, proposed_text: str,
-            rationale: str) -> Proposal:
-    """New wording for a clause, a new clause after it, or deleting it, with a rationale."""
+            rationale: str, respondent_type: str = "citizen", organisation: str = "") -> Proposal:
+    """New wording for a clause, a new clause after it, or deleting it, with a rationale; as a
+    citizen or for an organisation."""
     check_can_take_part(user, draft)
+    respondent_type, organisation = check_respondent(respondent_type, organisation)
     if action not in ACTIONS:
         raise RuleError("Choose to change the clause, add a clause after it, or delete it.")
     revision = queries.current_revision(draft)
@@ -39,7 +42,8 @@ def propose(user: User, draft: Draft, clause_key: str, *, action: str, proposed_
         raise RuleError("The proposed text is the same as the current text.")
     proposal = Proposal(draft_id=draft.id, clause_key=clause_key, action=action, base_revision_id=revision.id,
                         base_text=clause.text if action != "insert_after" else "", proposed_text=proposed,
-                        rationale=rationale, author_id=user.id)
+                        rationale=rationale, author_id=user.id, respondent_type=respondent_type,
+                        organisation=organisation)
     db.session.add(proposal)
     db.session.flush()
     receipts.confirm(user.id, draft, proposal)

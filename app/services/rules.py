@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.models import ROLES, STANCES, Draft, User
+from flask_babel import lazy_gettext as _l
+
+from app.models import RESPONDENT_TYPES, ROLES, STANCES, Draft, User
 
 MAX_COMMENT_CHARS = 5_000
 MAX_PROPOSAL_CHARS = 20_000
@@ -62,6 +64,20 @@ def check_stance(stance: str | None) -> str | None:
     if stance not in (None, "", *STANCES):
         raise RuleError("The stance must be for, against or neutral.")
     return stance or None
+
+
+def check_respondent(respondent_type: str | None, organisation: str | None) -> tuple[str, str]:
+    """Who the input speaks for: a citizen (no organisation), or an organisation that must be named."""
+    kind = respondent_type or "citizen"
+    if kind not in RESPONDENT_TYPES:
+        raise RuleError(_l("Choose who you speak for: yourself, an NGO, a business, a public body or an "
+                           "academic institution."), field="respondent_type")
+    if kind == "citizen":
+        return kind, ""
+    name = clean_text(organisation, "The organisation's name", 200, required=False)
+    if not name:
+        raise RuleError(_l("Please name the organisation you speak for."), field="organisation")
+    return kind, name
 
 
 def check_can_take_part(user: User, draft: Draft, now: datetime | None = None) -> None:

@@ -17,7 +17,16 @@ from sqlalchemy import and_, or_, select
 
 from app import queries
 from app.extensions import csrf, db, limiter
-from app.models import Clause, Comment, DeadlineChange, Draft, Proposal, Revision, User
+from app.models import (
+    RESPONDENT_TYPES,
+    Clause,
+    Comment,
+    DeadlineChange,
+    Draft,
+    Proposal,
+    Revision,
+    User,
+)
 from app.search import service as search_service
 from app.search.documents import KINDS
 from app.services.revisions import record_time
@@ -168,11 +177,13 @@ def _encode_cursor(comment: Comment) -> str:
 @documented(items_of(obj(id=integer(), clause_key=string(nullable=True), clause_eid=string(nullable=True),
                          revision=integer(), parent_id=integer(nullable=True), stance=string(nullable=True),
                          body=TEXT, quote=string(nullable=True), official=BOOLEAN, author=string(),
+                         respondent_type=string(enum=list(RESPONDENT_TYPES)), organisation=string(),
                          created_at=DATETIME, updated_at=DATETIME, edited_at=string("date-time", nullable=True),
                          url=string("uri")), next_cursor=string(nullable=True)),
             query=(Param("cursor", string(), "next_cursor of the previous page"),
                    Param("updated_since", string("date-time"), "only comments changed after this time"),
-                   Param("limit", integer(minimum=1, maximum=500), "items per page (default 100)")))
+                   Param("limit", integer(minimum=1, maximum=500), "items per page (default 100)"),
+                   Param("respondent_type", string(enum=list(RESPONDENT_TYPES)), "only comments by these respondents")))
 def comments(slug: str):
     """Visible comments in order of last change, paged by an opaque cursor; ``updated_since`` for sync."""
     d = published(slug)
@@ -185,6 +196,11 @@ def comments(slug: str):
              .join(Revision, Revision.id == Comment.revision_id)
              .outerjoin(Clause, and_(Clause.revision_id == Comment.revision_id, Clause.key == Comment.clause_key))
              .where(Comment.draft_id == d.id, queries.public(Comment)))
+    respondent = request.args.get("respondent_type")
+    if respondent is not None:
+        if respondent not in RESPONDENT_TYPES:
+            abort(400, f"respondent_type must be one of {', '.join(RESPONDENT_TYPES)}.")
+        query = query.where(Comment.respondent_type == respondent)
     since = request.args.get("updated_since")
     if since:
         try:
@@ -201,6 +217,7 @@ def comments(slug: str):
     items = [{"id": c.id, "clause_key": c.clause_key, "clause_eid": eid, "revision": number,
               "parent_id": c.parent_id, "stance": c.stance, "body": c.body,
               "quote": c.quote_exact, "official": c.is_official, "author": name,
+              "respondent_type": c.respondent_type, "organisation": c.organisation,
               "created_at": iso(c.created_at), "updated_at": iso(c.updated_at), "edited_at": iso(c.edited_at),
               "url": url_for("reading.comment", slug=slug, comment_id=c.root_id or c.id, _external=True,
                              _anchor=f"c{c.id}")}
@@ -212,7 +229,8 @@ def comments(slug: str):
 @bp.route("/drafts/<slug>/proposals")
 @documented(items_of(obj(id=integer(), clause_key=string(), action=string(enum=["replace", "insert_after", "delete"]),
                          base_revision=integer(nullable=True), base_text=TEXT, proposed_text=TEXT, rationale=TEXT,
-                         author=string(), status=string(), decision_reason=TEXT,
+                         author=string(), respondent_type=string(enum=list(RESPONDENT_TYPES)),
+                         organisation=string(), status=string(), decision_reason=TEXT,
                          decided_at=string("date-time", nullable=True), merged_into_revision=integer(nullable=True),
                          votes=obj(**{"for": integer(), "against": integer()}), created_at=DATETIME,
                          url=string("uri"))))
@@ -227,6 +245,7 @@ def proposals(slug: str):
     return jsonify({"items": [
         {"id": p.id, "clause_key": p.clause_key, "action": p.action, "base_revision": merged.get(p.base_revision_id),
          "base_text": p.base_text, "proposed_text": p.proposed_text, "rationale": p.rationale, "author": name,
+         "respondent_type": p.respondent_type, "organisation": p.organisation,
          "status": p.status, "decision_reason": p.decision_reason, "decided_at": iso(p.decided_at),
          "merged_into_revision": merged.get(p.merged_revision_id), "votes": votes[p.id],
          "created_at": iso(p.created_at),

@@ -66,7 +66,20 @@ STANCE_CHOICES = choices(("", _l("No stance")), ("for", _l("For")), ("against", 
                          ("neutral", _l("Neutral")))
 
 
-class CommentForm(Form):
+RESPONDENT_CHOICES = choices(("citizen", _l("Myself, as a citizen")), ("ngo", _l("An NGO")),
+                             ("business", _l("A business")), ("public_body", _l("A public body")),
+                             ("academic", _l("An academic institution")))
+
+
+class RespondentFields:
+    """Who the input speaks for (comments and proposals)."""
+    respondent_type = SelectField(_l("You speak for"), choices=RESPONDENT_CHOICES, default="citizen",
+                                  validate_choice=True)
+    organisation = StringField(_l("Name of the organisation (if not yourself)"), validators=[
+        Optional(), max_chars(200, _l("The name can be at most %(limit)d characters long."))])
+
+
+class CommentForm(Form, RespondentFields):
     body = TextAreaField(_l("Your comment"), validators=[
         InputRequired(_l("Please write your comment.")),
         max_chars(MAX_COMMENT_CHARS, _l("A comment can be at most %(limit)d characters long; "
@@ -95,7 +108,7 @@ STATUS_LABELS = {"open": _l("open"), "accepted": _l("accepted"), "partly_accepte
                  "rejected": _l("rejected"), "withdrawn": _l("withdrawn"), "superseded": _l("superseded")}
 
 
-class ProposalForm(Form):
+class ProposalForm(Form, RespondentFields):
     action = RadioField(_l("What do you propose?"), default="replace", choices=choices(
         ("replace", _l("New wording for this clause")), ("insert_after", _l("A new clause after this one")),
         ("delete", _l("Delete this clause"))), validators=[InputRequired()])

@@ -52,7 +52,8 @@ def post_comment(slug: str):
         return pages.draft_comments_page(slug, form=form, status=error_status(form))
     try:
         comment = comments.add_comment(current_user, draft, body=form.body.data, clause_key=clause_key,
-                                       parent=parent, stance=form.stance.data, quote=form.quote.data)
+                                       parent=parent, stance=form.stance.data, quote=form.quote.data,
+                                       respondent_type=form.respondent_type.data, organisation=form.organisation.data)
     except RuleError as exc:
         if exc.status == 400 and clause is not None:  # e.g. a quote not found: keep what they wrote
             form.quote.errors = [*form.quote.errors, exc.message]

@@ -57,7 +57,8 @@ def propose(slug: str, eid: str):
         return page(ops)
     try:
         proposal = proposals.propose(current_user, draft, clause.key, action=action, proposed_text=text,
-                                     rationale=form.rationale.data)
+                                     rationale=form.rationale.data, respondent_type=form.respondent_type.data,
+                                     organisation=form.organisation.data)
     except RuleError as exc:
         if exc.status in (400, 413):
             form.proposed_text.errors = [*form.proposed_text.errors, exc.message]

@@ -15,6 +15,7 @@ from app.models import Agency
 from app.views.common import get_draft
 
 bp = Blueprint("report", __name__)
+RESPONDENT_COLOURS = ("#1565c0", "#6a1b9a", "#ef6c00", "#2e7d32", "#00838f")
 STANCE_COLOURS = {"for": "#2e7d32", "against": "#c62828", "neutral": "#757575", "none": "#bdbdbd"}
 
 
@@ -41,10 +42,15 @@ def draft_report(slug: str):
         _("Stance of the comments"),
         ", ".join(f"{names[k]}: {v}" for k, v in stance.items()),
         [(names[k], v, STANCE_COLOURS[k]) for k, v in stance.items()])
+    who = reports.respondents(draft)
+    who_names = {"citizen": _("citizens"), "ngo": _("NGOs"), "business": _("businesses"),
+                 "public_body": _("public bodies"), "academic": _("academics")}
+    who_svg = charts.stacked(_("Who took part"), ", ".join(f"{who_names[k]}: {v}" for k, v in who.items()),
+                             [(who_names[k], v, c) for (k, v), c in zip(who.items(), RESPONDENT_COLOURS)])
     heat, hottest = reports.heat(draft)
     return render_template(
         "report/report.html", draft=draft, days=days, participation_svg=participation_svg, stance=stance,
-        stance_names=names, stance_svg=stance_svg, heat=heat, hottest=hottest or 1,
+        stance_names=names, stance_svg=stance_svg, who=who, who_names=who_names, who_svg=who_svg, heat=heat, hottest=hottest or 1,
         outcomes=reports.proposal_outcomes(draft), decided=reports.decided_proposals(draft),
         labels=queries.clause_labels(draft, [p.clause_key for p in reports.decided_proposals(draft)]),
         times=reports.answer_times(draft), duration=duration, revisions=queries.revision_numbers(draft),
