@@ -26,11 +26,11 @@ MO := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## Install, migrate, load the sample consultation and serve it on http://127.0.0.1:5000
+## Install, migrate, load the sample consultation and serve it on http://127.0.0.1:5000 (with an email worker)
 run: $(VENV)/.installed $(MO)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --if-empty
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask worker & trap 'kill $$! 2>/dev/null' EXIT; $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## Run the whole test suite (PostgreSQL-backed tests skip when no server is reachable)
 test: $(VENV)/.installed-dev $(MO)
