@@ -23,6 +23,7 @@ from app.services import (
     accounts,
     backup,
     emails,
+    imports,
     integrity,
     jobs,
     notifications,
@@ -219,7 +220,7 @@ def verify_drafts(slug: str | None, source: str | None):
 
 
 #: what `flask worker` runs: job kinds -> handlers, and tasks every minute
-WORKER_HANDLERS: dict[str, jobs.Handler] = {**emails.HANDLERS}
+WORKER_HANDLERS: dict[str, jobs.Handler] = {**emails.HANDLERS, **imports.HANDLERS}
 WORKER_PERIODIC = (notifications.announce_consultations,)
 
 
@@ -228,8 +229,9 @@ WORKER_PERIODIC = (notifications.announce_consultations,)
 @click.option("--poll", default=2.0, show_default=True, help="Seconds to wait when there is nothing to do.")
 @with_appcontext
 def worker(once: bool, poll: float):
-    """Send the queued emails (with retries and backoff) and announce consultations opening and
-    closing soon. Run several at once if you like: none sends what another one took."""
+    """Send the queued emails (with retries and backoff), import big drafts uploaded through the
+    web form, and announce consultations opening and closing soon. Run several at once if you like:
+    none does what another one took."""
     done = jobs.work(WORKER_HANDLERS, WORKER_PERIODIC, once=once, poll_seconds=poll)
     if once:
         click.echo(f"Done: {done} job(s) succeeded; {jobs.pending_count()} waiting for a retry or a digest.")

@@ -63,6 +63,8 @@ DEFAULTS = {
     # the text back as a form field: these limits leave room for about four times that.
     "STAFF_MAX_CONTENT_LENGTH": 24 * 1024 * 1024,
     "STAFF_MAX_FORM_MEMORY_SIZE": 12 * 1024 * 1024,
+    # A new draft bigger than this is imported by `flask worker`, and staff watch a status page.
+    "BACKGROUND_IMPORT_BYTES": 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

@@ -134,8 +134,13 @@ def test_a_whole_code_of_law_goes_through_the_web_form(app, client, staff):
     assert len(shown.encode()) < 1_000_000  # a summary, not the 2.4 MB text a second time
     r = client.post("/staff/drafts/new", data=form(title="Налоговый кодекс, часть первая", language="ru",
                                                    text=text, fmt="md", publish="1"))
-    assert r.status_code == 302
-    slug = r.headers["Location"].rsplit("/", 1)[1]
+    assert r.status_code == 302 and "/staff/imports/" in r.headers["Location"]  # a job for the worker
+    from app.cli import WORKER_HANDLERS
+    from app.services import jobs
+    with app.app_context():
+        jobs.work(WORKER_HANDLERS, once=True)
+    assert "clauses published" in client.get(r.headers["Location"]).get_data(as_text=True)
+    slug = db_slug(app)
     with app.app_context():
         draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
         assert len(draft.revisions[0].clauses) > 2000
@@ -146,3 +151,48 @@ def test_a_whole_code_of_law_goes_through_the_web_form(app, client, staff):
     assert client.post(f"/staff/drafts/{slug}/revise", data={**data, "publish": "1"}).status_code == 302
     with app.app_context():
         assert db.session.scalar(select(Draft).where(Draft.slug == slug)).current_revision_number == 2
+
+
+def test_a_big_draft_is_imported_by_the_worker_while_staff_watch_its_status(app, client, staff):
+    from app.cli import WORKER_HANDLERS
+    from app.services import jobs
+    app.config["BACKGROUND_IMPORT_BYTES"] = 100
+    r = client.post("/staff/drafts/new", data=form(text=SAMPLE_MD, fmt="md", publish="1"))
+    assert r.status_code == 302 and "/staff/imports/" in r.headers["Location"]
+    status = r.headers["Location"]
+    waiting = client.get(status).get_data(as_text=True)
+    assert "Waiting for the import worker" in waiting and 'http-equiv="refresh"' in waiting
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Draft)) == 0
+        assert jobs.work(WORKER_HANDLERS, once=True) >= 1
+        jobs.work(WORKER_HANDLERS, once=True)  # a second worker round imports nothing again
+        assert db.session.scalar(select(func.count()).select_from(Draft)) == 1
+    done = client.get(status).get_data(as_text=True)
+    assert "clauses published" in done and "Open the draft" in done and 'http-equiv="refresh"' not in done
+    slug = db_slug(app)
+    assert "free of charge" in client.get(f"/drafts/{slug}").get_data(as_text=True)
+    # somebody else's import is nobody else's business
+    other = app.test_client()
+    assert other.get(status).status_code in (302, 401)
+
+
+def test_a_big_draft_that_cannot_be_read_fails_with_its_reason(app, client, staff):
+    from app.cli import WORKER_HANDLERS
+    from app.services import jobs
+    app.config["BACKGROUND_IMPORT_BYTES"] = 10
+    r = client.post("/staff/drafts/new", data=form(text="This is not Akoma Ntoso XML at all.", fmt="akn", publish="1"))
+    status = r.headers["Location"]
+    with app.app_context():
+        jobs.work(WORKER_HANDLERS, once=True)
+    page = client.get(status).get_data(as_text=True)
+    assert "The import failed." in page and 'class="flash error"' in page
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Draft)) == 0
+    # closing before opening is refused before anything is queued, beside the field
+    r = client.post("/staff/drafts/new", data=form(text=SAMPLE_MD, publish="1", closes="2020-01-01T00:00"))
+    assert r.status_code == 400 and "close after it opens" in r.get_data(as_text=True)
+
+
+def db_slug(app) -> str:
+    with app.app_context():
+        return db.session.scalar(select(Draft.slug))

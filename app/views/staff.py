@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -22,7 +23,8 @@ from app import i18n, queries
 from app.clock import utcnow
 from app.extensions import db
 from app.links import diff_path
-from app.services import revisions
+from app.models import Job
+from app.services import imports, revisions
 from app.services.rules import RuleError, authorize
 from app.views.common import get_draft, managed
 from app.views.forms import DeadlineForm, DraftForm, ReviseForm
@@ -95,6 +97,8 @@ def new_draft():
         form.agency.errors = [_("Name the agency that publishes the draft.")]
         return page(status=400)
     data, filename, fmt = sent
+    if "publish" in request.form and len(data) > current_app.config["BACKGROUND_IMPORT_BYTES"]:
+        return _import_in_background(form, data, filename, fmt, agency) or page(status=400)
     try:
         doc = revisions.parse_upload(data, fmt, filename)
     except RuleError as exc:
@@ -119,6 +123,35 @@ def new_draft():
     db.session.commit()
     flash(_("The draft was published."))
     return redirect(url_for("reading.draft", slug=draft.slug))
+
+
+def _import_in_background(form, data: bytes, filename: str | None, fmt: str | None, agency: str):
+    """Queue the import of a big law for `flask worker` and show its status page; None (with the
+    error beside its field) when the form cannot be queued as it is."""
+    try:
+        job = imports.queue_import(data, filename=filename, fmt=fmt, title=form.title.data, agency_name=agency,
+                                   lang=form.language.data, summary=form.summary.data or "",
+                                   opens_at=to_utc(form.opens.data), closes_at=to_utc(form.closes.data),
+                                   author=current_user)
+    except RuleError as exc:
+        db.session.rollback()
+        form[exc.field].errors = [*form[exc.field].errors, exc.message]
+        return None
+    db.session.commit()
+    return redirect(url_for("staff.import_status", job_id=job.id))
+
+
+@bp.route("/imports/<int:job_id>")
+@login_required
+def import_status(job_id: int):
+    """Where a big import stands; the page reloads itself (no script) until it is done."""
+    job = db.session.get(Job, job_id)
+    if job is None or job.kind != imports.KIND:
+        abort(404)
+    state = imports.status(job)
+    if state["author_id"] != current_user.id and current_user.role != "admin":
+        abort(404)
+    return render_template("staff/import_status.html", job=job, state=state)
 
 
 @bp.route("/drafts/<slug>/revise", methods=["GET", "POST"])
