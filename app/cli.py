@@ -13,7 +13,9 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
+from app import budget_demo
 from app import demo as demo_data
+from app.budget_cli import budget_cli
 from app.clock import utcnow
 from app.extensions import db
 from app.models import ROLES, Draft, User
@@ -249,9 +251,10 @@ def demo(if_empty: bool):
         _fail("the sample consultation is loaded already.", 1)
     slug = demo_data.load()
     _commit()
-    click.echo(f"Loaded the sample consultation: /drafts/{slug}")
+    click.echo(f"Loaded the sample consultation: /drafts/{slug}; the sample initiative budget: /budget")
     click.echo(f"Staff login: {demo_data.STAFF_EMAIL} / {demo_data.PASSWORD}; "
-               f"citizen login: {demo_data.CITIZEN_EMAILS[0]} / {demo_data.PASSWORD}")
+               f"citizen login: {demo_data.CITIZEN_EMAILS[0]} / {demo_data.PASSWORD}; "
+               f"district staff login: {budget_demo.DISTRICT_STAFF_EMAIL} / {demo_data.PASSWORD}")
 
 
 @click.command("backup")
@@ -294,3 +297,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(budget_cli)

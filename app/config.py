@@ -51,6 +51,13 @@ def from_env() -> dict:
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "Asia/Tashkent"),
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
+        # text messages (phone codes of the initiative budget): "log" for development, "http" for a provider
+        "SMS_BACKEND": os.environ.get("SMS_BACKEND", "log"),
+        "SMS_HTTP_URL": os.environ.get("SMS_HTTP_URL", ""),
+        "SMS_HTTP_TOKEN": os.environ.get("SMS_HTTP_TOKEN", ""),
+        "SMS_RATE_LIMIT": os.environ.get("SMS_RATE_LIMIT", "3/hour;10/day"),
+        # photos of initiative budget projects (re-encoded JPEGs named by their hash)
+        "BUDGET_PHOTO_DIR": os.environ.get("BUDGET_PHOTO_DIR", str(ROOT / "instance" / "budget_photos")),
     }
 
 

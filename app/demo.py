@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app import queries
+from app import budget_demo, queries
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Comment, Proposal
@@ -148,4 +148,5 @@ def load() -> str:
         texts={duties: _duties_as_published(merged.proposed_text)},
         edits={disputes: head[disputes].replace("within thirty days.", "within thirty days, and then to a court.")})
     comments.add_comment(dilnoza, draft, clause_key=duties, stance="for", body="Thank you, this is much better.")
+    budget_demo.load(citizens, PASSWORD)
     return draft.slug

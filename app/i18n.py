@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, available_timezones
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 
 _ZONES = frozenset(available_timezones())
@@ -14,6 +14,9 @@ def valid_timezone(name: str | None) -> bool:
 
 
 def select_locale() -> str:
+    """The reader's choice (cookie), else their browser's; commands (no request) speak the default."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = request.cookies.get("lang")
     if chosen in languages:
@@ -23,6 +26,8 @@ def select_locale() -> str:
 
 def select_timezone() -> str:
     """The user's setting, else the browser's zone (a cookie set by a tiny optional script)."""
+    if not has_request_context():
+        return current_app.config["DEFAULT_TIMEZONE"]
     if current_user and current_user.is_authenticated and valid_timezone(current_user.timezone):
         return current_user.timezone
     cookie = request.cookies.get("tz")

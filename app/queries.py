@@ -16,6 +16,9 @@ import drafts
 from app.extensions import db
 from app.models import (
     Attribution,
+    BudgetProject,
+    BudgetRound,
+    BudgetUpdate,
     Clause,
     Comment,
     Disposition,
@@ -321,3 +324,25 @@ def input_summary(revision: Revision) -> dict[str, int]:
             "accepted": len({r.proposal_id for r in rows if r.proposal_id and not r.partly}),
             "partly": len({r.proposal_id for r in rows if r.proposal_id and r.partly}),
             "comments": len({r.comment_id for r in rows if r.comment_id})}
+
+
+# -- the initiative budget -------------------------------------------------------------------------
+
+def budget_round(slug: str) -> BudgetRound | None:
+    return db.session.scalar(select(BudgetRound).where(BudgetRound.slug == slug))
+
+
+def budget_rounds() -> list[BudgetRound]:
+    return list(db.session.scalars(select(BudgetRound).options(joinedload(BudgetRound.agency))))
+
+
+def budget_projects(budget_round: BudgetRound) -> list[BudgetProject]:
+    """A round's projects: on the ballot first, then awaiting vetting, then the rest; by title."""
+    order = case({"eligible": 0, "submitted": 1, "disqualified": 2}, value=BudgetProject.status, else_=3)
+    return list(db.session.scalars(select(BudgetProject).where(BudgetProject.round_id == budget_round.id)
+                                   .order_by(order, BudgetProject.title, BudgetProject.id)))
+
+
+def budget_updates(project: BudgetProject) -> list[BudgetUpdate]:
+    return list(db.session.scalars(select(BudgetUpdate).options(joinedload(BudgetUpdate.author))
+                                   .where(BudgetUpdate.project_id == project.id).order_by(BudgetUpdate.created_at)))

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import markdown as markdown_lib
 import nh3
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_datetime, get_locale, gettext, ngettext
+from flask_babel import format_datetime, format_decimal, get_locale, gettext, ngettext
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -59,7 +59,13 @@ def page_url(page: int) -> str:
     return f"{request.path}?{urlencode(args)}"
 
 
+def money(amount: int | None) -> str:
+    """An amount of so'm, grouped as the reader's language writes numbers."""
+    return "" if amount is None else gettext("%(amount)s so'm", amount=format_decimal(amount))
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["money"] = money
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["dt"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
     app.jinja_env.filters["iso"] = lambda value: value.astimezone(timezone.utc).isoformat() if value else ""

@@ -11,12 +11,16 @@ pytestmark = pytest.mark.browser
 
 PAGES = ["/", "/drafts", "/drafts/{slug}", "/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/comments",
          "/drafts/{slug}/diff?from=1&to=2", "/drafts/{slug}/diff?from=1&to=2&view=side",
-         "/drafts/{slug}/proposals", "/drafts/{slug}/dispositions", "/search?q=water", "/login", "/register"]
+         "/drafts/{slug}/proposals", "/drafts/{slug}/dispositions", "/search?q=water", "/login", "/register",
+         "/budget", "/budget/initiative-budget-2026-first-season", "/budget/initiative-budget-2026-second-season",
+         "/budget/initiative-budget-2026-first-season/projects/1"]
 # the same with forms, as a staff member (who sees every form a citizen sees, and more)
 STAFF_PAGES = ["/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/clauses/{eid}/propose", "/drafts/{slug}/proposals/1",
                "/staff/drafts/new", "/staff/drafts/{slug}/review", "/staff/drafts/{slug}/review?kind=comments",
                "/staff/drafts/{slug}/merge", "/staff/drafts/{slug}/deadline", "/staff/drafts/{slug}/revise",
-               "/notifications", "/account"]
+               "/notifications", "/account", "/budget/phone", "/budget/initiative-budget-2026-second-season",
+               "/budget/initiative-budget-2026-second-season/complaint",
+               "/budget/initiative-budget-2026-first-season/projects/1"]
 
 
 @pytest.fixture

@@ -1,5 +1,19 @@
 """The data. One module per subject; everything is importable from ``app.models``."""
 from app.clock import utcnow
+from app.models.budget import (
+    PHASES,
+    PROJECT_STATUSES,
+    REQUIREMENTS,
+    BudgetBallot,
+    BudgetComplaint,
+    BudgetPhone,
+    BudgetPhoto,
+    BudgetProject,
+    BudgetResidency,
+    BudgetRound,
+    BudgetUpdate,
+    BudgetVoter,
+)
 from app.models.core import (
                              DISPOSITIONS,
                              PROPOSAL_STATUSES,
@@ -36,8 +50,10 @@ from app.models.messaging import (
     MailSettings,
 )
 
-__all__ = ["DISPOSITIONS", "PROPOSAL_STATUSES", "RESPONDENT_TYPES", "ROLES", "STANCES", "Agency", "Attribution",
-           "AuditLog", "Clause", "ClauseVote", "Comment", "CommentVersion", "DeadlineChange", "Disposition", "Draft",
-           "Follow", "IdempotencyKey", "Notification", "Proposal", "ProposalVote", "Revision", "SearchOutbox", "UTCDateTime",
+__all__ = ["DISPOSITIONS", "PHASES", "PROJECT_STATUSES", "PROPOSAL_STATUSES", "REQUIREMENTS", "RESPONDENT_TYPES",
+           "ROLES", "STANCES", "Agency", "Attribution", "AuditLog", "BudgetBallot", "BudgetComplaint", "BudgetPhone",
+           "BudgetPhoto", "BudgetProject", "BudgetResidency", "BudgetRound", "BudgetUpdate", "BudgetVoter", "Clause",
+           "ClauseVote", "Comment", "CommentVersion", "DeadlineChange", "Disposition", "Draft", "Follow",
+           "IdempotencyKey", "Notification", "Proposal", "ProposalVote", "Revision", "SearchOutbox", "UTCDateTime",
            "User", "utcnow", "EMAIL_FREQUENCIES", "JOB_STATES", "AgencyFollow", "Announcement", "ClauseFollow", "Job",
            "MailSettings"]

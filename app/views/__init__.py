@@ -8,6 +8,8 @@ from app.views import (
     accounts,
     alerts,
     api,
+    budget,
+    budget_staff,
     feeds,
     history,
     participation,
@@ -20,7 +22,7 @@ from app.views import (
 )
 
 BLUEPRINTS = (reading.bp, participation.bp, proposals.bp, staff.bp, review.bp, history.bp, accounts.bp,
-              search.bp, api.bp, alerts.bp, feeds.bp, report.bp)
+              search.bp, api.bp, alerts.bp, feeds.bp, report.bp, budget.bp, budget_staff.bp)
 
 
 def register(app: Flask) -> None:

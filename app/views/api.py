@@ -29,6 +29,7 @@ from app.models import (
 )
 from app.search import service as search_service
 from app.search.documents import KINDS
+from app.services import budget_ballots
 from app.services.revisions import record_time
 from app.views.common import get_revision, number_arg
 from app.views.openapi import (
@@ -322,3 +323,44 @@ def search():
             "html": url_for("search.page", _external=True, **request.args.to_dict())}
     body["hits"] = [h for kind in KINDS for h in body["groups"].get(kind, [])]
     return jsonify(body)
+
+
+ROUND = dict(slug=string(), title=string(), district=string(), envelope=integer(), requires=string(),
+             status=string(enum=["proposals", "vetting", "voting", "counting", "closed"]),
+             voting=obj(opens=DATETIME, closes=DATETIME), results_published=string("date-time", nullable=True),
+             url=string("uri"), projects=array(obj(
+                 id=integer(), title=string(), cost=integer(), mahalla=string(), status=string(), reason=string(),
+                 votes=integer(), funded=BOOLEAN, contract_amount=integer(nullable=True), spent=integer())))
+
+
+def public_round(budget_round) -> dict:
+    """A round with its projects: votes are the live totals while voting runs, the published count
+    after; who voted for what is never here."""
+    counts = budget_ballots.live_counts(budget_round) if budget_round.results_at is None else {}
+    return {"slug": budget_round.slug, "title": budget_round.title, "district": budget_round.district,
+            "envelope": budget_round.envelope, "status": budget_round.status(), "requires": budget_round.requires,
+            "voting": {"opens": iso(budget_round.voting_opens_at), "closes": iso(budget_round.voting_closes_at)},
+            "results_published": iso(budget_round.results_at),
+            "url": url_for("budget.round_page", slug=budget_round.slug, _external=True),
+            "projects": [{"id": p.id, "title": p.title, "cost": p.final_cost, "mahalla": p.mahalla,
+                          "status": p.status, "reason": p.reason,
+                          "votes": p.final_votes if budget_round.results_at else counts.get(p.id, 0),
+                          "funded": p.funded, "contract_amount": p.contract_amount, "spent": p.spent}
+                         for p in queries.budget_projects(budget_round)]}
+
+
+@bp.route("/budget/rounds")
+@documented(items_of(obj(**ROUND)), errors=())
+def budget_rounds():
+    """Every initiative budget round with its projects."""
+    return jsonify({"items": [public_round(r) for r in queries.budget_rounds()]})
+
+
+@bp.route("/budget/rounds/<slug>")
+@documented(obj(**ROUND))
+def budget_round(slug: str):
+    """One initiative budget round with its projects, votes and what is funded."""
+    found = queries.budget_round(slug)
+    if found is None:
+        abort(404)
+    return jsonify(public_round(found))

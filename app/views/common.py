@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from app import queries
 from app.extensions import db
-from app.models import Comment, Draft, Proposal, Revision
+from app.models import BudgetProject, BudgetRound, Comment, Draft, Proposal, Revision
 from app.services.rules import authorize
 
 _NUMBER = re.compile(r"[0-9]{1,6}")
@@ -36,6 +36,22 @@ def managed(draft: Draft) -> Draft:
     """:raise 403: unless the user is staff of the draft's agency (or an admin)."""
     authorize(current_user, draft)
     return draft
+
+
+def get_round(slug: str) -> BudgetRound:
+    """:raise 404: if there is no such initiative budget round."""
+    found = queries.budget_round(slug)
+    if found is None:
+        abort(404)
+    return found
+
+
+def round_project(budget_round: BudgetRound, raw_id: str | None) -> BudgetProject:
+    """:raise 404: unless ``raw_id`` names a project of the round."""
+    project = db.session.get(BudgetProject, int(raw_id)) if raw_id and _NUMBER.fullmatch(raw_id) else None
+    if project is None or project.round_id != budget_round.id:
+        abort(404, _("This project is not part of this round."))
+    return project
 
 
 def get_revision(draft: Draft, number: int | None) -> Revision:
