@@ -370,3 +370,16 @@ def test_district_staff_open_a_round_on_the_web(app, client, login_as, make_user
         # staff open rounds of their own district whatever the form says; times are Tashkent's (UTC+5)
         assert (made.district, made.requires, made.envelope) == ("Yunusobod", "phone", 2_000_000_000)
         assert made.voting_opens_at == datetime(2027, 2, 4, 4, 0, tzinfo=UTC)
+
+
+def test_a_proposal_sent_twice_is_stored_once(app, runner, login_as, make_user):
+    slug = create(runner, opens=40, closes=50)
+    c = login_as(app.test_client(), make_user())
+    key = re.search(r'name="idempotency_key"[^>]*value="([^"]+)"', c.get(f"/budget/{slug}/propose")
+                    .get_data(as_text=True)).group(1)
+    form = {"title": "Bus shelter", "mahalla": "Bahor", "category": "roads", "cost": "45000000",
+            "idempotency_key": key}
+    first, second = (c.post(f"/budget/{slug}/propose", data=form) for _ in range(2))
+    assert first.status_code == second.status_code == 302 and first.location == second.location
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(BudgetProject)) == 1

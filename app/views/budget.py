@@ -49,6 +49,7 @@ from app.views.common import (
     valid,
 )
 from app.views.forms import error_status
+from app.views.idempotency import idempotent
 
 bp = Blueprint("budget", __name__, url_prefix="/budget")
 PHOTO_NAME = re.compile(r"[0-9a-f]{64}\.jpg")
@@ -115,6 +116,7 @@ def receipt(slug: str):
 @bp.route("/<slug>/propose", methods=["GET", "POST"])
 @login_required
 @limiter.limit(comment_limit, key_func=user_or_address, methods=["POST"])
+@idempotent
 def propose(slug: str):
     """A resident proposes a project while the round takes proposals."""
     budget_round = get_round(slug)
@@ -142,6 +144,7 @@ def propose(slug: str):
 @bp.route("/<slug>/complaint", methods=["GET", "POST"])
 @login_required
 @limiter.limit(comment_limit, key_func=user_or_address, methods=["POST"])
+@idempotent
 def complaint(slug: str):
     """Report coerced voting or another abuse to the round's staff (not published)."""
     budget_round = get_round(slug)
@@ -178,6 +181,7 @@ def photo(name: str):
 @bp.route("/<slug>/projects/<int:project_id>/updates", methods=["POST"])
 @login_required
 @limiter.limit(comment_limit, key_func=user_or_address)
+@idempotent
 def add_update(slug: str, project_id: int):
     """A resident comments on a funded project's work or reports a problem."""
     budget_round = get_round(slug)

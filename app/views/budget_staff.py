@@ -36,6 +36,7 @@ from app.views.budget_forms import (
     VetForm,
 )
 from app.views.common import get_round, round_project, valid
+from app.views.idempotency import idempotent
 
 bp = Blueprint("budget_staff", __name__, url_prefix="/staff/budget")
 
@@ -57,6 +58,7 @@ def _utc(local):
 
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@idempotent
 def new_round():
     """Open a round of the staff member's district (admins: of any district) with the season's dates."""
     authorize(current_user)
@@ -126,6 +128,7 @@ def close(slug: str):
 
 @bp.route("/<slug>/projects", methods=["POST"])
 @login_required
+@idempotent
 def paper_project(slug: str):
     """Enter a project collected on paper at the mahalla office."""
     budget_round = _managed(slug)
@@ -165,6 +168,7 @@ def disqualify(slug: str, project_id: int):
 
 @bp.route("/<slug>/projects/<int:project_id>/implementation", methods=["POST"])
 @login_required
+@idempotent
 def implementation(slug: str, project_id: int):
     budget_round = _managed(slug)
     project = round_project(budget_round, str(project_id))
