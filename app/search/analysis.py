@@ -56,8 +56,9 @@ def to_latin(text: str) -> str:
 def uz_fold(text: str) -> str:
     """Uzbek text in either script -> lower-case Latin with oʻ/gʻ as single letters (ö, ğ).
 
-    The engines' tokenizers split words at apostrophes, so "oʻzbek" would become "o" + "zbek"."""
-    text = to_latin(unicodedata.normalize("NFC", text)).lower()
+    The engines' tokenizers split words at apostrophes, so "oʻzbek" would become "o" + "zbek".
+    "ō" is how some keyboards and old texts write oʻ."""
+    text = to_latin(unicodedata.normalize("NFC", text)).lower().replace("ō", "ö")
     text = _OG.sub(lambda m: "ö" if m.group(1) in "oO" else "ğ", text)
     return _TUTUQ.sub("", text)
 
@@ -102,6 +103,35 @@ _SIMPLE_WORD = re.compile(r"\w+")
 def uz_analyze(text: str) -> list[str]:
     """Folded, stemmed Uzbek words, for engines without an Uzbek stemmer of their own."""
     return [uz_stem(w) for w in _SIMPLE_WORD.findall(uz_fold(text))]
+
+
+# --- one spelling for look-alike characters, in documents and queries ---------------------------
+
+#: Typographic apostrophes and quotes, hyphen and dash forms and "ō" (Uzbek oʻ) written as the
+#: plain characters, so "employer’s" finds "employer's" and "self‐employed" finds "self-employed".
+#: (The modifier letters ʻ ʼ count as letters to a tokenizer: "oʻzbek" would be one word and
+#: "o'zbek" two.) A soft hyphen is only a hint where a line may break: it goes.
+_SAME_CHARS = str.maketrans({
+    **dict.fromkeys("‘’‚‛`´ʹʻʼʽ′", "'"), **dict.fromkeys("“”„‟«»″", '"'),
+    **dict.fromkeys("‐‑‒–—―−", "-"), "\u00ad": None, "ō": "o'", "Ō": "O'",
+})
+#: A list marker at the start of a line ("(a)", "1.", "ii)", "- **(A)**"): structure, not words,
+#: so a quoted phrase may run across it ("provided, that:\n(i) The contents" holds "that the contents").
+_LINE_MARKER = re.compile(
+    r"^[ \t]*(?:[-+*•][ \t]+)?(?:\*\*)?(?:\([0-9A-Za-zа-яё]{1,5}\)|\d{1,3}(?:\.\d{1,3}){0,3}[a-z]?[.)]"
+    r"|[a-zа-яё]{1,2}\))(?:\*\*)?(?=\s)", re.MULTILINE)
+
+
+def same_chars(text: str) -> str:
+    """Look-alike characters as one character each (see ``_SAME_CHARS``)."""
+    return text.translate(_SAME_CHARS)
+
+
+def index_text(text: str) -> str:
+    """A document's text as both engines index it: look-alikes unified, line-leading list markers
+    dropped (the page still shows them; only word positions change)."""
+    text = same_chars(text or "")
+    return _LINE_MARKER.sub("", text) if "\n" in text or text[:1] in "(-+*•0123456789" else text
 
 
 # --- which language a text is in ----------------------------------------------------------------
@@ -166,7 +196,7 @@ class ParsedQuery:
 
 def clean_text(raw: str) -> str:
     """Normalise Unicode, drop control and format characters, squeeze whitespace."""
-    text = unicodedata.normalize("NFKC", raw or "")
+    text = same_chars(unicodedata.normalize("NFKC", raw or ""))
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn") else ch
                    for ch in text)
     return " ".join(text.split())
@@ -265,3 +295,43 @@ def marks_to_html(snippet: str) -> str:
     """Escape a snippet and turn its markers into <mark>; the only HTML a snippet ever carries."""
     escaped = html.escape(snippet, quote=False)
     return escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+# --- clause numbers -------------------------------------------------------------------------------
+
+#: words that name a clause before its number -> the kinds it may have in a parsed law
+_REF_WORDS = {
+    "article": ("article",), "art": ("article",), "artikel": ("article",), "статья": ("article",),
+    "статьи": ("article",), "статью": ("article",), "статье": ("article",), "ст": ("article",),
+    "стаття": ("article",), "section": ("section",), "sec": ("section",), "§": ("section", "article"),
+    "§§": ("section", "article"), "paragraph": ("paragraph", "section"), "para": ("paragraph",),
+    "пункт": ("paragraph", "point"), "п": ("paragraph", "point"),
+    "modda": ("article",), "moddasi": ("article",), "модда": ("article",), "моддаси": ("article",),
+}
+#: abbreviations that never occur in a clause's own label, so they are not searched as words
+REF_ABBREVIATIONS = frozenset({"art", "sec", "ст", "п", "para"})
+_NUM = r"\d{1,6}(?:[-.]\d{1,6}){0,4}[a-zA-Zа-я]{0,3}"
+_KWS = "|".join(sorted((re.escape(k) for k in _REF_WORDS), key=len, reverse=True))
+_REF_BEFORE = re.compile(rf"(?i)(?P<kw>{_KWS})\.?\s*(?P<num>{_NUM})")
+_REF_AFTER = re.compile(rf"(?i)(?P<num>\d{{1,4}}[a-zа-я]?)\s*-?\s*(?P<kw>modda(?:si)?|модда(?:си)?)")
+_REF_BARE = re.compile(rf"(?P<num>{_NUM})")
+
+
+@dataclass(frozen=True)
+class ClauseRef:
+    """A query that names a clause by its number: ``Article 4``, ``4-modda``, ``ст. 2``, ``§ 2-1402.11``."""
+    num: str
+    kinds: tuple[str, ...] = ()  #: () for a bare number: any kind, articles and sections first
+    bare: bool = False
+
+
+def clause_reference(text: str) -> ClauseRef | None:
+    """The clause number a whole query names, or None when the query is anything else."""
+    query = same_chars(text).strip().rstrip(".,;:?!").strip()
+    for pattern in (_REF_BEFORE, _REF_AFTER):
+        m = pattern.fullmatch(query)
+        if m:
+            kw = m["kw"].lower()
+            return ClauseRef(m["num"].rstrip("."), _REF_WORDS.get(kw, ("article",)))
+    m = _REF_BARE.fullmatch(query)
+    return ClauseRef(m["num"].rstrip("."), (), bare=True) if m else None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import url_for
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from app import queries
 from app.extensions import db
@@ -127,6 +127,27 @@ def _show_clauses(ids: list[int]) -> dict[int, Shown]:
         shown[r.id] = Shown("clause", r.id, r.slug, r.dt, title, r.text or r.heading, url, r.language,
                             r.created_at, clause_eid=r.eid, revision=r.number)
     return shown
+
+
+def numbered_clauses(num: str, kinds: tuple[str, ...], draft_ids: set[int], limit: int = 5) -> list[int]:
+    """Clauses of the current revisions of ``draft_ids`` whose own number is ``num``, the kinds
+    named first (``Article 4`` before point 4 of Article 2), then articles and sections, then the
+    shallowest; only the best of those tiers, at most ``limit``."""
+    if not draft_ids:
+        return []
+    rows = db.session.execute(
+        select(Clause.id, Clause.kind, Clause.eid, Clause.position, Revision.draft_id)
+        .join(Revision, Revision.id == Clause.revision_id).join(Draft, Draft.id == Revision.draft_id)
+        .where(Revision.number == Draft.current_revision_number, Draft.id.in_(sorted(draft_ids)),
+               func.lower(Clause.num) == num.lower())).all()
+    preferred = kinds or ("article", "section")
+
+    def tier(r) -> tuple[int, int]:
+        named = r.kind in preferred or (not kinds and r.kind not in ("paragraph", "point"))
+        return (0 if named else 1, r.eid.count("__"))
+    rows.sort(key=lambda r: (*tier(r), r.draft_id, r.position))
+    best = tier(rows[0])[0] if rows else 0
+    return [r.id for r in rows if tier(r)[0] == best][:limit]
 
 
 def revision_clause_ids(revision_ids: list[int]) -> list[int]:

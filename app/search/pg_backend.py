@@ -21,6 +21,7 @@ from app.search.analysis import (
     MARK_END,
     MARK_START,
     detect_language,
+    index_text,
     make_snippet,
     uz_analyze,
     uz_fold,
@@ -65,7 +66,7 @@ class PgBatch:
 
 def _row(doc: SearchDoc) -> dict:
     lang = doc.lang if doc.lang in LANGUAGES else "en"
-    title, body = doc.title, " ".join(filter(None, (doc.body, doc.context)))
+    title, body = index_text(doc.title), " ".join(filter(None, (index_text(doc.body), index_text(doc.context))))
     if lang == "uz":
         title, body = _uz_text(title), _uz_text(body)
     return {"kind": doc.kind, "oid": doc.object_id, "draft": doc.draft_id, "rev": doc.revision, "lang": lang,

@@ -13,8 +13,15 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import Agency, Draft
 from app.search import EngineQuery, get_backend, outbox
-from app.search.analysis import LANGUAGES, marks_to_html, parse_query
-from app.search.documents import KINDS, Shown
+from app.search.analysis import (
+    LANGUAGES,
+    REF_ABBREVIATIONS,
+    ClauseRef,
+    clause_reference,
+    marks_to_html,
+    parse_query,
+)
+from app.search.documents import KINDS, Shown, numbered_clauses
 
 STATUSES = ("open", "closed", "upcoming", "adopted")
 SORTS = ("relevance", "date")
@@ -126,6 +133,9 @@ def search(spec: Spec) -> Response:
     response = Response(spec)
     parsed = parse_query(spec.q)
     response.notices.extend(parsed.notices)
+    ref = clause_reference(parsed.text) if not parsed.must_not else None
+    if ref is not None and len(parsed.must) > 1:  # "ст. 2": the abbreviation is in no label
+        parsed.must = [c for c in parsed.must if c.text.lower() not in REF_ABBREVIATIONS] or parsed.must
     if parsed.empty:
         if not parsed.must_not:
             response.notices.append("Type some words to search for.")
@@ -151,6 +161,8 @@ def search(spec: Spec) -> Response:
         result = backend.search(eq)
         if sum(result.counts.get("kind", Counter()).values()):
             response.notices.append("Nothing contained all of your words; these results contain some of them.")
+    if ref is not None and "clause" in kinds:
+        _pin_numbered(ref, spec, result, public, only)
     for kind in kinds:
         ids = result.hits.get(kind, [])
         shown = KINDS[kind].show(ids) if ids else {}
@@ -158,6 +170,25 @@ def search(spec: Spec) -> Response:
                                  for i in ids if i in shown]
     _count(response, result.counts, public)
     return response
+
+
+def _pin_numbered(ref: ClauseRef, spec: Spec, result, public: dict[int, dict], only: set[int] | None) -> None:
+    """A query that names a clause number puts the clauses with that number first: in every draft
+    the filters allow for ``Article 4``, only within the chosen draft for a bare ``4``. Counts
+    include them even when the engine did not match their words."""
+    if (ref.bare and not spec.draft) or spec.lang or spec.date_from or spec.date_to or spec.sort != "relevance" \
+            or spec.all_revisions:
+        return
+    pinned = numbered_clauses(ref.num, ref.kinds, set(public) if only is None else only)
+    if not pinned:
+        return
+    hits = result.hits.get("clause", [])
+    if spec.page == 1:
+        result.hits["clause"] = (pinned + [i for i in hits if i not in pinned])[:spec.per_page]
+    else:
+        result.hits["clause"] = [i for i in hits if i not in pinned]
+    counts = result.counts.setdefault("kind", Counter())
+    counts["clause"] = max(counts.get("clause", 0), len(pinned))
 
 
 def _count(response: Response, counts: dict[str, Counter], public: dict[int, dict]) -> None:

@@ -30,10 +30,10 @@ from whoosh.analysis import (
 from whoosh.fields import DATETIME, ID, TEXT, Schema
 from whoosh.writing import CLEAR
 
-from app.search.analysis import LANGUAGES, make_snippet, uz_fold, uz_stem
+from app.search.analysis import LANGUAGES, index_text, make_snippet, same_chars, uz_fold, uz_stem
 from app.search.base import Backend, EngineQuery, EngineResult
 from app.search.documents import SearchDoc, Shown
-from app.search.whoosh_sets import Only, Segment, View
+from app.search.whoosh_sets import GapPhrase, Only, Segment, View
 
 log = logging.getLogger(__name__)
 _WORDS = re.compile(r"\w+")
@@ -77,11 +77,26 @@ def _schema() -> Schema:
 
 
 def _fold(lang: str, text: str) -> str:
+    text = same_chars(text)
     return uz_fold(text) if lang == "uz" else text
 
 
 def _tokens(lang: str, text: str) -> list[str]:
     return [t.text for t in ANALYZERS[lang](_fold(lang, text))]
+
+
+def _phrase(name: str, lang: str, text: str) -> Q.Query | None:
+    """The words of ``text`` at the distances they have there: stop words are not indexed but
+    keep their place, so "engaged in work" is "engag", then "work" two words later."""
+    tokens = [(t.text, t.pos) for t in ANALYZERS[lang](_fold(lang, text), positions=True)]
+    if not tokens:
+        return None
+    if len(tokens) == 1:
+        return Q.Term(name, tokens[0][0])
+    words, offsets = [w for w, _ in tokens], [p - tokens[0][1] for _, p in tokens]
+    if offsets == list(range(len(words))):
+        return Q.Phrase(name, words)
+    return GapPhrase(name, words, offsets)
 
 
 @lru_cache(maxsize=100_000)
@@ -130,10 +145,11 @@ class WhooshBatch:
 def _fields(doc: SearchDoc) -> dict:
     lang = doc.lang if doc.lang in LANGUAGES else "en"
     title = _fold(lang, doc.title)
+    body, context = index_text(doc.body), index_text(doc.context)
     return {"key": doc.key, "kind": doc.kind, "draft": str(doc.draft_id),
             "rev": f"{doc.draft_id}:{doc.revision}" if doc.kind == "clause" else "-",
             "lang": lang, "date": _utc_naive(doc.date),
-            f"x_{lang}": " ".join((title, _fold(lang, doc.body), _fold(lang, doc.context))),
+            f"x_{lang}": " ".join((title, _fold(lang, body), _fold(lang, context))),
             f"t_{lang}": title}
 
 
@@ -238,13 +254,10 @@ class WhooshBackend(Backend):
                 parts += [Q.And([Q.Term(name, w) for w in words] + [Q.Prefix(name, last)]) if words
                           else Q.Prefix(name, last) for name in names]
                 continue
-            words = _tokens(lang, clause.text)
-            if not words:
+            found = [q for q in (_phrase(name, lang, clause.text) for name in names) if q is not None]
+            if not found:
                 stop_langs.append(lang)
-            elif len(words) == 1:
-                parts += [Q.Term(name, words[0]) for name in names]
-            else:
-                parts += [Q.Phrase(name, words) for name in names]
+            parts += found
         return parts, stop_langs
 
     def _query(self, eq: EngineQuery) -> tuple[Q.Query | None, list[str]]:

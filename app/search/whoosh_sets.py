@@ -14,7 +14,8 @@ from bisect import bisect_left
 from collections import Counter
 
 from whoosh import query as Q
-from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.matching import ListMatcher, NullMatcher, WrappingMatcher
+from whoosh.query.spans import Span, SpanNear2
 
 from app.search.analysis import LANGUAGES
 from app.search.documents import KINDS
@@ -165,3 +166,54 @@ class Only(Q.Query):
         term = self.term.matcher(searcher, context)
         term.skip_to(ids[0])
         return ListMatcher(ids, all_weights=term.score())
+
+
+class GapPhrase(Q.Phrase):
+    """A phrase whose words stand at fixed ``offsets`` from the first ("engag" +0, "work" +2 for
+    "engaged in work", whose stop word is not indexed). whoosh's own Phrase only knows adjacent
+    words or a slop, which would also match "work ... engaged" a few words apart."""
+
+    def __init__(self, fieldname: str, words: list[str], offsets: list[int], boost: float = 1.0):
+        super().__init__(fieldname, words, slop=max(offsets), boost=boost)
+        self.offsets = tuple(offsets)
+
+    def __eq__(self, other):
+        return super().__eq__(other) and self.offsets == getattr(other, "offsets", None)
+
+    def __hash__(self):
+        return super().__hash__() ^ hash(self.offsets)
+
+    def __repr__(self):
+        return f"GapPhrase({self.fieldname!r}, {self.words!r}, {self.offsets!r})"
+
+    def matcher(self, searcher, context=None):
+        field = searcher.schema[self.fieldname]
+        reader = searcher.reader()
+        matchers = []
+        for word in self.words:
+            raw = field.to_bytes(word)
+            if (self.fieldname, raw) not in reader:
+                return NullMatcher()
+            matchers.append(Q.Term(self.fieldname, raw).matcher(searcher, context))
+        m = _GapMatcher(matchers, self.offsets)
+        return WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
+
+
+class _GapMatcher(SpanNear2.SpanNear2Matcher):
+    """Documents where every word sits exactly at its offset from some occurrence of the first."""
+
+    def __init__(self, ms, offsets: tuple[int, ...]):
+        self.offsets = offsets
+        super().__init__(ms, slop=max(offsets), ordered=True, mindist=1)
+
+    def copy(self):
+        return self.__class__([m.copy() for m in self.ms], self.offsets)
+
+    def _get_spans(self):
+        starts = None
+        for m, offset in zip(self.ms, self.offsets):
+            here = {span.start - offset for span in m.spans()}
+            starts = here if starts is None else starts & here
+            if not starts:
+                return []
+        return [Span(start, start + self.offsets[-1]) for start in sorted(starts)]
