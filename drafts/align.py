@@ -14,7 +14,8 @@ Passes 2 and 3 are one greedy assignment over candidate pairs, best score first,
 ``eid`` adds a bonus and lowers the threshold: a renumbered-and-edited clause therefore keeps its
 own lineage rather than the one of the unrelated clause that now carries its old number.
 A longest increasing subsequence over the matched pairs then tells clauses that stayed in order
-(unchanged, modified, or merely renumbered) from clauses that were moved.
+from clauses that were moved; of those in order, a clause whose own number or parent changed is
+"moved" (renumbered) too, while one whose eid changed only with a renumbered parent is not.
 """
 from __future__ import annotations
 
@@ -278,10 +279,57 @@ def _unique_key(eid: str, used: set[str]) -> str:
     return key
 
 
-def _kind(m: _Matcher, i: int, j: int, in_order: set[int]) -> str:
-    if j not in in_order or m.old[i].eid != m.new[j].eid:
+def _kind(m: _Matcher, i: int, j: int, in_order: set[int], anchors: _Anchors) -> str:
+    """Moved: out of the order of the others, renumbered itself, or now under another parent.
+    A clause whose eid changed only because a parent was renumbered (chapter 5a becoming 5b
+    after an insertion) or because an unnumbered sibling was inserted before it kept its place."""
+    o, c = m.old[i], m.new[j]
+    if j not in in_order or (o.eid != c.eid and (
+            own_number(o.kind, o.num, o.eid) != own_number(c.kind, c.num, c.eid) or o.kind != c.kind
+            or anchors.old(i) != anchors.new(j))):
         return "moved"
     return "unchanged" if j in m.same else "modified"
+
+
+#: clause kinds the parser numbers by their order among siblings (no printed number)
+_ORDINAL_KINDS = frozenset({"heading", "preamble", "frontmatter", "text"})
+
+
+def own_number(kind: str, num: str, eid: str) -> str:
+    """A clause's own number, not its parents': the printed one, else the last part of its eid;
+    "" for an unnumbered heading, whose eid counts its place (an insertion before it is no
+    renumbering of it)."""
+    if num or kind in _ORDINAL_KINDS:
+        return num
+    return eid.rpartition("__")[2]
+
+
+class _Anchors:
+    """A clause's place in the tree, comparable across revisions: the old index of its nearest
+    ancestor that is in both revisions (-1 for none). Ancestors inserted or deleted in between
+    (a new chapter wrapping old sections) do not count as a change of place."""
+
+    def __init__(self, m: _Matcher) -> None:
+        self.m = m
+        self.new_by_eid = {c.eid: j for j, c in enumerate(m.new) if c.eid}
+
+    def old(self, i: int) -> int:
+        eid = self.m.old[i].eid
+        while "__" in eid:
+            eid = eid.rpartition("__")[0]
+            k = self.m.old_by_eid.get(eid)
+            if k is not None and k in self.m.old_to_new:
+                return k
+        return -1
+
+    def new(self, j: int) -> int:
+        eid = self.m.new[j].eid
+        while "__" in eid:
+            eid = eid.rpartition("__")[0]
+            k = self.new_by_eid.get(eid)
+            if k is not None and k in self.m.new_to_old:
+                return self.m.new_to_old[k]
+        return -1
 
 
 def align(old: Sequence[Clause], new: Sequence[Clause], *,
@@ -313,6 +361,7 @@ def align_indexed(old: Sequence[Clause], new: Sequence[Clause], *, reserved_keys
     # Inserted clauses must not take a key that an old clause had (carried or deleted):
     # the comments on that old clause would otherwise appear on unrelated new text.
     used = {c.key for c in old}.union(reserved_keys)
+    anchors = _Anchors(m)
     changes: list[Change] = []
     index: list[tuple[int, int]] = []
     deleted = [i for i in range(len(old)) if i not in m.old_to_new]
@@ -328,7 +377,7 @@ def align_indexed(old: Sequence[Clause], new: Sequence[Clause], *, reserved_keys
             changes.append(Change("inserted", None, clause.with_key(key), similarity=0.0))
             index.append((-1, j))
         else:
-            changes.append(Change(_kind(m, i, j, in_order), old[i], clause.with_key(old[i].key),
+            changes.append(Change(_kind(m, i, j, in_order, anchors), old[i], clause.with_key(old[i].key),
                                   similarity=m.sims[j]))
             index.append((i, j))
     changes.extend(Change("deleted", old[i], None, similarity=0.0) for i in deleted[d:])

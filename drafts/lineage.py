@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
-from drafts.align import KINDS, longest_increasing, normalize_text
+from drafts.align import KINDS, longest_increasing, normalize_text, own_number
 from drafts.diff import DELETE, EQUAL, INSERT, word_diff
 
 ClauseRow = Mapping[str, str]
@@ -57,7 +57,7 @@ def compare_by_key(old: Sequence[ClauseRow], new: Sequence[ClauseRow]) -> list[R
     Same key, same words: unchanged; same key, other words: modified; key only in ``new``:
     inserted; key only in ``old``: deleted, placed before the first clause that followed it and
     stayed in order. A matched key outside the longest run of clauses that kept their relative
-    order, or whose eid changed, is moved (with ops too when its words changed).
+    order, or whose own number or parent changed, is moved (with ops too when its words changed).
     """
     old_pos = {c["key"]: i for i, c in enumerate(old)}
     matched = [(j, old_pos[c["key"]]) for j, c in enumerate(new) if c["key"] in old_pos]
@@ -67,6 +67,7 @@ def compare_by_key(old: Sequence[ClauseRow], new: Sequence[ClauseRow]) -> list[R
     for j in range(len(new) - 1, -1, -1):
         bound[j] = old_pos[new[j]["key"]] if j in in_order else bound[j + 1]
     new_keys = {c["key"] for c in new}
+    old_anchor, new_anchor = _anchors(old, new_keys), _anchors(new, set(old_pos))
     deleted = [i for i, c in enumerate(old) if c["key"] not in new_keys]
     rows: list[Row] = []
     d = 0
@@ -75,7 +76,8 @@ def compare_by_key(old: Sequence[ClauseRow], new: Sequence[ClauseRow]) -> list[R
             rows.append(_deleted(old[deleted[d]]))
             d += 1
         i = old_pos.get(clause["key"])
-        rows.append(_inserted(clause) if i is None else _pair(old[i], clause, j in in_order))
+        rows.append(_inserted(clause) if i is None else
+                    _pair(old[i], clause, j in in_order, old_anchor[i] == new_anchor[j]))
     rows.extend(_deleted(old[i]) for i in deleted[d:])
     return rows
 
@@ -90,12 +92,33 @@ def _inserted(clause: ClauseRow) -> Row:
     return Row("inserted", None, clause, ((INSERT, text),) if text else ())
 
 
-def _pair(old: ClauseRow, new: ClauseRow, in_order: bool) -> Row:
+def _anchors(clauses: Sequence[ClauseRow], kept: set[str]) -> list[str]:
+    """Each clause's nearest ancestor (by eid) whose key is in both revisions, as that key ("" for
+    none): a chapter inserted around old sections, or renumbered, leaves their anchor alone."""
+    key_by_eid = {c["eid"]: c["key"] for c in clauses}
+    out = []
+    for c in clauses:
+        eid, anchor = c["eid"], ""
+        while "__" in eid and not anchor:
+            eid = eid.rpartition("__")[0]
+            key = key_by_eid.get(eid)
+            anchor = key if key in kept else ""
+        out.append(anchor)
+    return out
+
+
+def _pair(old: ClauseRow, new: ClauseRow, in_order: bool, same_place: bool = True) -> Row:
+    """Moved: out of order, renumbered itself (its own number, not a parent's) or under another
+    parent; a clause whose eid changed only with its chapter's number kept its place."""
     same_words = (old.get("heading"), old.get("text")) == (new.get("heading"), new.get("text"))
     a, b = (None, None) if same_words else (body(old), body(new))
     ops = () if same_words or a == b else tuple(word_diff(a, b))  # type: ignore[arg-type]
-    if not in_order or old["eid"] != new["eid"]:
-        return Row("moved", old, new, ops, reordered=not in_order)
+    elsewhere = old["eid"] != new["eid"] and not same_place
+    renumbered = old["eid"] != new["eid"] and (
+        own_number(old.get("kind", ""), old.get("num", ""), old["eid"])
+        != own_number(new.get("kind", ""), new.get("num", ""), new["eid"]) or old.get("kind") != new.get("kind"))
+    if not in_order or renumbered or elsewhere:
+        return Row("moved", old, new, ops, reordered=not in_order or elsewhere)
     return Row("modified" if ops else "unchanged", old, new, ops)
 
 
