@@ -13,6 +13,8 @@ renumbered clause still has the same text and ``drafts.align`` can recognise it.
 """
 from __future__ import annotations
 
+import re
+
 from drafts.model import Clause, Provision
 from drafts.patterns import ARTICLE_KINDS, GROUP_KINDS
 from drafts.text import words
@@ -110,12 +112,27 @@ def label_of(p: Provision, parent_label: str = "", nested: bool = False) -> str:
     if p.kind in _FIXED_LABELS:
         return _FIXED_LABELS[p.kind]
     if p.marker and p.marker != p.num:
-        return p.marker.rstrip(_SEPARATORS) or p.marker
+        return _wording(p, p.marker.rstrip(_SEPARATORS) or p.marker)
     if p.num:
-        return f"{'§' if p.kind == 'section' else p.kind.capitalize()} {p.num}"
+        return _wording(p, f"{'§' if p.kind == 'section' else p.kind.capitalize()} {p.num}")
     if p.heading:
         return p.heading if len(p.heading) <= 80 else p.heading[:79].rstrip() + "…"
     return parent_label or p.kind.capitalize()
+
+
+#: German consolidated texts print the wording in force first, then the one that will replace it
+_WORDINGS = {"de": ("geltende Fassung", "künftige Fassung", "Fassung {n}"),
+             "": ("current wording", "future wording", "wording {n}")}
+_GERMAN = re.compile(r"(?i)\b(?:der|die|das|und|des|dem|den|nach|von|weggefallen|aufgehoben)\b|[äöüß]")
+
+
+def _wording(p: Provision, label: str) -> str:
+    """``label`` plus which wording this is, when the provision is printed more than once."""
+    if not p.wording:
+        return label
+    names = _WORDINGS["de" if _GERMAN.search(f"{p.heading} {p.text[:300]}") else ""]
+    name = names[p.wording - 1] if p.wording <= 2 else names[2].format(n=p.wording)
+    return f"{label} ({name})"
 
 
 def document_words(doc: Document) -> list[str]:

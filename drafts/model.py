@@ -24,6 +24,9 @@ class Provision:
     #: the designation exactly as printed, with its decoration: "§ 2-501.", "Статья 5.", "(a)",
     #: "1.", "Buch 1 -"; kept so that exports and the word check reproduce the source
     marker: str = ""
+    #: 1, 2, ... when the text prints this provision more than once under one parent with the same
+    #: number (German consolidated texts: the wording in force, then the future one); 0 otherwise
+    wording: int = 0
 
     def walk(self) -> Iterator[Provision]:
         yield self

@@ -226,7 +226,13 @@ def assign_eids(provisions: list[Provision], prefix: str = "", used: set[str] | 
     """
     used = set() if used is None else used
     counts: dict[str, int] = {}
+    first_of: dict[tuple[str, str], Provision] = {}  # (kind, num) -> its first print among these siblings
     for p in provisions:
+        if p.num and p.kind in _HEAD_KINDS:  # a list restarting at "1." is no second wording
+            first = first_of.setdefault((p.kind, p.num), p)
+            if first is not p:  # printed again: another wording of the same provision
+                first.wording = first.wording or 1
+                p.wording = max(q.wording for q in provisions if q.kind == p.kind and q.num == p.num) + 1
         short = EID_PREFIX.get(p.kind, "hcontainer")
         num = eid_num(p.num) if p.num else ""
         if not num:
