@@ -22,6 +22,7 @@ from app.search.analysis import (
     parse_query,
 )
 from app.search.documents import KINDS, Shown, numbered_clauses
+from app.search.notices import why_nothing
 
 STATUSES = ("open", "closed", "upcoming", "adopted")
 SORTS = ("relevance", "date")
@@ -109,7 +110,8 @@ def spec_from_args(args) -> Spec:
 def _drafts(spec: Spec, now: datetime) -> tuple[dict[int, dict], set[int], set[int] | None]:
     """Published drafts (id -> facts for facets), unpublished ids, and the ids the filters allow."""
     rows = db.session.execute(select(Draft.id, Draft.slug, Draft.title, Draft.published, Draft.opens_at,
-                                     Draft.closes_at, Draft.current_revision_number, Agency.slug, Agency.name)
+                                     Draft.closes_at, Draft.current_revision_number, Agency.slug, Agency.name,
+                                     Draft.language)
                               .join(Agency, Agency.id == Draft.agency_id)).all()
     public, hidden = {}, set()
     for r in rows:
@@ -118,7 +120,7 @@ def _drafts(spec: Spec, now: datetime) -> tuple[dict[int, dict], set[int], set[i
             continue
         status = "upcoming" if now < r.opens_at else "open" if now < r.closes_at else "closed"
         public[r.id] = {"slug": r.slug, "title": r.title, "status": status, "rev": r.current_revision_number,
-                        "agency": r[7], "agency_name": r[8]}
+                        "agency": r[7], "agency_name": r[8], "language": r.language}
     only = None
     if spec.agency or spec.status or spec.draft:
         only = {i for i, d in public.items()
@@ -169,6 +171,10 @@ def search(spec: Spec) -> Response:
         response.groups[kind] = [Hit(shown[i], marks_to_html(backend.snippet(parsed, shown[i])))
                                  for i in ids if i in shown]
     _count(response, result.counts, public)
+    if not response.total:
+        response.notices.extend(why_nothing(
+            backend, eq, filtered=bool(spec.kind or only is not None or spec.lang or spec.date_from or spec.date_to),
+            status=spec.status, draft_facts=public, draft_languages={d["language"] for d in public.values()}))
     return response
 
 
