@@ -1,7 +1,7 @@
 """Search benchmark: every act and version of ../shared/corpus plus 100,000 comments (the real Polis
 comments, repeated with variations), indexed by Whoosh, by PostgreSQL full text and, as a baseline
 measured in the same run, by SQLite FTS5. Reports indexing time, index size and p50/p95 latency of
-50 fixed queries.
+61 fixed queries (words, phrases with stop words, clause numbers).
 
     nice .venv/bin/python bench/bench_search.py [--comments 100000] [--out bench/out/search]
 
@@ -24,7 +24,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-CORPUS = REPO.parent / "shared" / "corpus"
+# ../shared/corpus from the main checkout, ../../shared/corpus from a worktree under /work/wt
+CORPUS = next((p for p in (REPO.parent / "shared" / "corpus", REPO.parent.parent / "shared" / "corpus")
+               if (p / "index.json").exists()), REPO.parent / "shared" / "corpus")
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
 QUERIES = [
@@ -36,6 +38,11 @@ QUERIES = [
     "Steuer", "Landwirtschaft", "Fleisch", "Eigentümer", "Kaufvertrag", '"Treu und Glauben"', "Betäubungsmittel",
     "Schadensersatz", "Mieter", "налог", "налогоплательщик", "налоговый орган", '"налоговый орган"', "самозанятые",
     "штраф", "qonun", "soliq", "privacy data", "veterans benefits", "council meeting",
+    # exact phrases with stop words inside, at the start or at the end (issue 12)
+    '"the Mayor of the District of Columbia"', '"in accordance with the"', '"в соответствии с настоящим Кодексом"',
+    '"von der Leistung"',
+    # clause numbers: the named clause first
+    "Article 4", "Статья 2", "ст. 2", "§ 2-502", "§ 433", "Sec. 101", "4-modda",
 ]
 
 
@@ -163,7 +170,7 @@ def bench_engine(app, rounds: int) -> dict:
         out["index_s"] = round(time.perf_counter() - t, 1)
         out["engine"] = measure(lambda q: backend.search(service_query(q)), rounds)
         out["full_search"] = measure(lambda q: service.search(service.Spec(q=q)), rounds)
-        out["hits_per_query"] = {q: service.search(service.Spec(q=q)).total for q in QUERIES[:10]}
+        out["hits_per_query"] = {q: service.search(service.Spec(q=q)).total for q in QUERIES[:10] + QUERIES[50:]}
         db.session.commit()
     return out
 
@@ -195,18 +202,26 @@ def fts5_match(q: str) -> str | None:
 
 
 def bench_fts5(app, path: Path, rounds: int) -> dict:
-    """The same documents in an FTS5 table (porter stemming: English only), top 5 per kind + counts."""
+    """The same documents in an FTS5 table (porter stemming: English only), doing the engine's work:
+    only visible documents (clauses of current revisions), counts by kind, language and draft, and
+    the top 5 of each kind."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Draft
     from app.search.outbox import all_docs as _all_docs
     path.unlink(missing_ok=True)
     con = sqlite3.connect(path)
     con.execute("CREATE VIRTUAL TABLE fts USING fts5(title, body, kind UNINDEXED, oid UNINDEXED, "
-                "tokenize='porter unicode61 remove_diacritics 2')")
+                "lang UNINDEXED, draft UNINDEXED, cur UNINDEXED, tokenize='porter unicode61 remove_diacritics 2')")
     with app.app_context():
+        current = dict(db.session.execute(select(Draft.id, Draft.current_revision_number)).all())
         t = time.perf_counter()
         n = 0
         for doc in _all_docs():
-            con.execute("INSERT INTO fts VALUES (?, ?, ?, ?)", (doc.title, f"{doc.body} {doc.context}",
-                                                               doc.kind, doc.object_id))
+            cur = int(doc.kind != "clause" or current.get(doc.draft_id) == doc.revision)
+            con.execute("INSERT INTO fts VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (doc.title, f"{doc.body} {doc.context}", doc.kind, doc.object_id, doc.lang, doc.draft_id, cur))
             n += 1
         con.commit()
         index_s = time.perf_counter() - t
@@ -215,9 +230,10 @@ def bench_fts5(app, path: Path, rounds: int) -> dict:
         match = fts5_match(q)
         if match is None:
             return
-        con.execute("SELECT kind, count(*) FROM fts WHERE fts MATCH ? GROUP BY kind", (match,)).fetchall()
+        con.execute("SELECT kind, lang, draft, count(*) FROM fts WHERE fts MATCH ? AND cur = 1 "
+                    "GROUP BY kind, lang, draft", (match,)).fetchall()
         for kind in ("draft", "clause", "comment"):
-            con.execute("SELECT oid FROM fts WHERE fts MATCH ? AND kind = ? ORDER BY rank LIMIT 5",
+            con.execute("SELECT oid FROM fts WHERE fts MATCH ? AND kind = ? AND cur = 1 ORDER BY rank LIMIT 5",
                         (match, kind)).fetchall()
 
     result = {"documents": n, "index_s": round(index_s, 1), "engine": measure(run, rounds)}

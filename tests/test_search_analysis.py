@@ -4,9 +4,11 @@ import pytest
 from app.search.analysis import (
     Clause,
     detect_language,
+    index_text,
     make_snippet,
     marks_to_html,
     parse_query,
+    same_chars,
     to_latin,
     uz_analyze,
 )
@@ -70,3 +72,18 @@ def test_overlong_queries_are_cut_with_a_notice():
 def test_snippets_escape_html_and_mark_matches():
     snippet = make_snippet("<b>Tax</b> on the income of <i>everyone</i>", lambda w: w.lower() == "tax")
     assert marks_to_html(snippet) == "&lt;b&gt;<mark>Tax</mark>&lt;/b&gt; on the income of &lt;i&gt;everyone&lt;/i&gt;"
+
+
+@pytest.mark.parametrize("raw, same", [
+    ("employer’s", "employer's"), ("employer‘s", "employer's"), ("self‐employed", "self-employed"),
+    ("self–employed", "self-employed"), ("self\u00ademployed", "selfemployed"), ("Ōzbekiston", "O'zbekiston"),
+    ("oʻzbek", "o'zbek"), ("“tax”", '"tax"'),
+])
+def test_look_alike_characters_are_one_character(raw, same):
+    assert same_chars(raw) == same
+
+
+def test_list_markers_at_line_starts_are_not_indexed_as_words():
+    assert index_text("provided, that:\n(i) The contents\n- **(A)** the term\n2. last") == \
+        "provided, that:\n The contents\n the term\n last"
+    assert index_text("see (a) of § 201") == "see (a) of § 201"  # only at the start of a line

@@ -73,3 +73,11 @@ def test_words_found_nowhere_in_the_drafts_language_get_no_language_notice(clien
     make_draft(EN_MD, title="Water Code")
     result = find(client, "bicycle")
     assert result["total"] == 0 and result["notices"] == []
+
+
+def test_latin_words_and_only_cyrillic_drafts_say_the_alphabet(client, make_draft):
+    make_draft("# Кодекс\n\n### Статья 1. Колодцы\n\nКаждый колодец регистрируется.\n", title="Кодекс", lang="ru")
+    result = find(client, "bicycle")
+    assert result["total"] == 0
+    assert result["notices"] == ["Your words are in the Latin alphabet, but the published drafts are in: Russian. "
+                                 "Try words in one of those languages."]

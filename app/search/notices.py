@@ -56,9 +56,12 @@ def why_nothing(backend: Backend, eq: EngineQuery, *, filtered: bool, status: st
     possible = _could_be(words)
     if possible and draft_languages and not possible & draft_languages:
         names = language_names()
+        languages = ", ".join(names.get(lang, lang) for lang in sorted(draft_languages))
+        if len(possible) > 2:  # Latin letters: English, German or Uzbek, the letters do not say
+            return [_("Your words are in the Latin alphabet, but the published drafts are in: %(languages)s. "
+                      "Try words in one of those languages.", languages=languages)]
         guess = detect_language(words)
         guess = guess if guess in possible else sorted(possible)[0]
         return [_("Your words look like %(language)s, but the published drafts are in: %(languages)s. "
-                  "Try words in one of those languages.", language=names[guess],
-                  languages=", ".join(names.get(lang, lang) for lang in sorted(draft_languages)))]
+                  "Try words in one of those languages.", language=names[guess], languages=languages)]
     return []

@@ -52,10 +52,12 @@ class UzbekStemFilter(Filter):
 
 def _analyzer(lang: str):
     """LanguageAnalyzer's chain, but stop words keep their positions, so "tax income" is not a
-    phrase in "tax on the income" (as in PostgreSQL)."""
+    phrase in "tax on the income" (as in PostgreSQL), and one-character words stay (whoosh drops
+    them by default, and with them the "4" of "Article 4"; the stop lists hold the letters)."""
     if lang == "uz":
         return RegexTokenizer() | LowercaseFilter() | UzbekStemFilter()
-    return RegexTokenizer() | LowercaseFilter() | StopFilter(lang=lang, renumber=False) | StemFilter(lang=lang)
+    return (RegexTokenizer() | LowercaseFilter() | StopFilter(lang=lang, renumber=False, minsize=1)
+            | StemFilter(lang=lang))
 
 
 ANALYZERS = {lang: _analyzer(lang) for lang in LANGUAGES}
