@@ -20,7 +20,7 @@ def revise(app, slug: str, text_md: str) -> None:
 
 def headings(html: str) -> dict[str, str]:
     """Clause title -> the kind shown before it, for every row the page shows."""
-    found = re.findall(r'<h2><span class="kind">\s*(.*?)\s*</span>\s*(.*?)</h2>', html, re.S)
+    found = re.findall(r'<h2><span class="kind">\s*(.*?)\s*</span>\s*(.*?)</h2>', html, re.DOTALL)
     return {title.strip(): kind.strip() for kind, title in found}
 
 

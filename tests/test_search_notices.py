@@ -35,8 +35,8 @@ def test_words_in_another_language_than_every_draft_are_named(client, make_draft
     make_draft(EN_MD, title="Water Code")
     result = find(client, "колодец")
     assert result["total"] == 0
-    assert result["notices"] == ["Your words look like Russian, but the published drafts are in: English. "
-                                 "Try words in one of those languages."]
+    assert result["notices"] == [("Your words look like Russian, but the published drafts are in: English. "
+                                  "Try words in one of those languages.")]
 
 
 def test_the_language_notice_is_translated(client, make_draft):
@@ -79,5 +79,5 @@ def test_latin_words_and_only_cyrillic_drafts_say_the_alphabet(client, make_draf
     make_draft("# Кодекс\n\n### Статья 1. Колодцы\n\nКаждый колодец регистрируется.\n", title="Кодекс", lang="ru")
     result = find(client, "bicycle")
     assert result["total"] == 0
-    assert result["notices"] == ["Your words are in the Latin alphabet, but the published drafts are in: Russian. "
-                                 "Try words in one of those languages."]
+    assert result["notices"] == [("Your words are in the Latin alphabet, but the published drafts are in: Russian. "
+                                  "Try words in one of those languages.")]

@@ -308,12 +308,12 @@ _REF_WORDS = {
     "пункт": ("paragraph", "point"), "п": ("paragraph", "point"),
     "modda": ("article",), "moddasi": ("article",), "модда": ("article",), "моддаси": ("article",),
 }
-#: abbreviations that never occur in a clause's own label, so they are not searched as words
-REF_ABBREVIATIONS = frozenset({"art", "sec", "ст", "п", "para"})
+#: abbreviations searched as the word they stand for (a Russian label says "Статья", never "ст.")
+_REF_SPELLED = {"ст": "статья", "п": "пункт", "§": "", "§§": ""}
 _NUM = r"\d{1,6}(?:[-.]\d{1,6}){0,4}[a-zA-Zа-я]{0,3}"
 _KWS = "|".join(sorted((re.escape(k) for k in _REF_WORDS), key=len, reverse=True))
 _REF_BEFORE = re.compile(rf"(?i)(?P<kw>{_KWS})\.?\s*(?P<num>{_NUM})")
-_REF_AFTER = re.compile(rf"(?i)(?P<num>\d{{1,4}}[a-zа-я]?)\s*-?\s*(?P<kw>modda(?:si)?|модда(?:си)?)")
+_REF_AFTER = re.compile(r"(?i)(?P<num>\d{1,4}[a-zа-я]?)\s*-?\s*(?P<kw>modda(?:si)?|модда(?:си)?)")
 _REF_BARE = re.compile(rf"(?P<num>{_NUM})")
 
 
@@ -323,15 +323,20 @@ class ClauseRef:
     num: str
     kinds: tuple[str, ...] = ()  #: () for a bare number: any kind, articles and sections first
     bare: bool = False
+    #: what the engine looks for: the designation as one phrase ("статья 2" also finds "статьи 2"
+    #: in citations; not "2" anywhere near "статья"), or the number alone
+    words: str = field(default="", compare=False)
 
 
 def clause_reference(text: str) -> ClauseRef | None:
     """The clause number a whole query names, or None when the query is anything else."""
     query = same_chars(text).strip().rstrip(".,;:?!").strip()
-    for pattern in (_REF_BEFORE, _REF_AFTER):
-        m = pattern.fullmatch(query)
-        if m:
-            kw = m["kw"].lower()
-            return ClauseRef(m["num"].rstrip("."), _REF_WORDS.get(kw, ("article",)))
+    m = _REF_BEFORE.fullmatch(query)
+    if m:
+        kw, num = m["kw"].lower(), m["num"].rstrip(".")
+        return ClauseRef(num, _REF_WORDS.get(kw, ("article",)), words=f"{_REF_SPELLED.get(kw, kw)} {num}".strip())
+    m = _REF_AFTER.fullmatch(query)
+    if m:
+        return ClauseRef(m["num"], ("article",), words=f"{m['num']}-{m['kw'].lower()}")
     m = _REF_BARE.fullmatch(query)
-    return ClauseRef(m["num"].rstrip("."), (), bare=True) if m else None
+    return ClauseRef(m["num"].rstrip("."), (), bare=True, words=m["num"].rstrip(".")) if m else None

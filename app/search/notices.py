@@ -61,7 +61,7 @@ def why_nothing(backend: Backend, eq: EngineQuery, *, filtered: bool, status: st
             return [_("Your words are in the Latin alphabet, but the published drafts are in: %(languages)s. "
                       "Try words in one of those languages.", languages=languages)]
         guess = detect_language(words)
-        guess = guess if guess in possible else sorted(possible)[0]
+        guess = guess if guess in possible else min(possible)
         return [_("Your words look like %(language)s, but the published drafts are in: %(languages)s. "
                   "Try words in one of those languages.", language=names[guess], languages=languages)]
     return []

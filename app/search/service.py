@@ -15,11 +15,13 @@ from app.models import Agency, Draft
 from app.search import EngineQuery, get_backend, outbox
 from app.search.analysis import (
     LANGUAGES,
-    REF_ABBREVIATIONS,
     ClauseRef,
     clause_reference,
     marks_to_html,
     parse_query,
+)
+from app.search.analysis import (
+    Clause as AnalysedClause,
 )
 from app.search.documents import KINDS, Shown, numbered_clauses
 from app.search.notices import why_nothing
@@ -136,8 +138,8 @@ def search(spec: Spec) -> Response:
     parsed = parse_query(spec.q)
     response.notices.extend(parsed.notices)
     ref = clause_reference(parsed.text) if not parsed.must_not else None
-    if ref is not None and len(parsed.must) > 1:  # "ст. 2": the abbreviation is in no label
-        parsed.must = [c for c in parsed.must if c.text.lower() not in REF_ABBREVIATIONS] or parsed.must
+    if ref is not None and ref.words:  # the designation as one phrase, so "Статья 2" is not every "2"
+        parsed.must = [AnalysedClause("phrase" if " " in ref.words or "-" in ref.words else "term", ref.words)]
     if parsed.empty:
         if not parsed.must_not:
             response.notices.append("Type some words to search for.")

@@ -30,7 +30,14 @@ from whoosh.analysis import (
 from whoosh.fields import DATETIME, ID, TEXT, Schema
 from whoosh.writing import CLEAR
 
-from app.search.analysis import LANGUAGES, index_text, make_snippet, same_chars, uz_fold, uz_stem
+from app.search.analysis import (
+    LANGUAGES,
+    index_text,
+    make_snippet,
+    same_chars,
+    uz_fold,
+    uz_stem,
+)
 from app.search.base import Backend, EngineQuery, EngineResult
 from app.search.documents import SearchDoc, Shown
 from app.search.whoosh_sets import GapPhrase, Only, Segment, View
