@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import cli, errors, i18n, security, templating, views
+from app import cli, compression, errors, i18n, security, templating, views
 from app import config as config_module
 from app.database import configure_engine
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     limiter.init_app(app)
+    compression.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
 

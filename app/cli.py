@@ -11,6 +11,8 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from app import budget_demo
@@ -18,6 +20,7 @@ from app import demo as demo_data
 from app.budget_cli import budget_cli
 from app.clock import utcnow
 from app.extensions import db
+from app.labels import status_label
 from app.models import ROLES, Draft, User
 from app.search import cli as search_commands
 from app.search import get_backend, outbox
@@ -43,7 +46,7 @@ for _command in search_commands.COMMANDS:
 
 def _fail(message: str, code: int = 2):
     db.session.rollback()
-    click.echo(f"Error: {message}", err=True)
+    click.echo(_("Error: %(message)s", message=message), err=True)
     sys.exit(code)
 
 
@@ -65,7 +68,8 @@ def create_user(email: str, role: str, agency: str | None, display_name: str | N
     except RuleError as exc:
         _fail(exc.message)
     db.session.commit()
-    click.echo(f"Created {user.role} {user.email}" + (f" ({user.agency.name})" if user.agency else ""))
+    click.echo(_("Created %(role)s %(email)s", role=status_label(user.role), email=user.email)
+               + (f" ({user.agency.name})" if user.agency else ""))
 
 
 def _at_a_terminal() -> bool:
@@ -101,7 +105,8 @@ def _when(value: str | None, default: datetime) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        _fail(f"{value!r} is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC unless an offset is given).")
+        _fail(_("%(value)r is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC unless an offset is given).",
+                value=value))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -109,7 +114,7 @@ def _when(value: str | None, default: datetime) -> datetime:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--title", required=True)
 @click.option("--agency", required=True)
-@click.option("--lang", type=click.Choice(revisions.LANGUAGES), default="en")
+@click.option("--lang", default="uz", help="The text's language: an ISO 639 code (uz, ru, kaa, kk, ...).")
 @click.option("--format", "fmt", type=click.Choice(["md", "text", "akn", "uslm", "docx"]), default=None,
               help="Input format (default: detect from the file).")
 @click.option("--opens", help="When the consultation opens (default: now).")
@@ -122,10 +127,10 @@ def import_draft(file: Path, title: str, agency: str, lang: str, fmt: str | None
     try:
         data = file.read_bytes()
     except OSError as exc:
-        _fail(f"cannot read {file}: {exc.strerror}")
+        _fail(_("cannot read %(file)s: %(problem)s", file=file, problem=exc.strerror))
     opens_at = _when(opens, utcnow())
     closes_at = _when(closes, opens_at + timedelta(days=30))
-    _progress(f"Reading {file.name} ({len(data):,} bytes) and storing its clauses...")
+    _progress(_("Reading %(file)s (%(size)s bytes) and storing its clauses...", file=file.name, size=format(len(data), ",")))
     try:
         draft = revisions.import_draft(data, fmt=fmt, title=title, agency_name=agency, lang=lang, summary=summary,
                                       opens_at=opens_at, closes_at=closes_at, author=None, filename=file.name,
@@ -146,13 +151,13 @@ def revise_draft(slug: str, file: Path, note: str, fmt: str | None):
     """Publish FILE as the next revision of draft SLUG; prints the new revision's number."""
     draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
     if draft is None:
-        _fail(f"there is no draft {slug!r}")
+        _fail(_("there is no draft %(slug)r", slug=slug))
     try:
         data = file.read_bytes()
     except OSError as exc:
-        _fail(f"cannot read {file}: {exc.strerror}")
-    _progress(f"Reading {file.name} ({len(data):,} bytes) and lining its clauses up with revision "
-              f"{draft.current_revision_number}...")
+        _fail(_("cannot read %(file)s: %(problem)s", file=file, problem=exc.strerror))
+    _progress(_("Reading %(file)s (%(size)s bytes) and lining its clauses up with revision %(number)d...",
+                file=file.name, size=format(len(data), ","), number=draft.current_revision_number))
     try:
         revision = revisions.revise_draft(draft, data, fmt=fmt, note=note, author=None, filename=file.name)
     except RuleError as exc:
@@ -207,16 +212,16 @@ def verify_drafts(slug: str | None, source: str | None):
     query = select(Draft).order_by(Draft.slug)
     drafts_to_check = db.session.scalars(query.where(Draft.slug == slug) if slug else query).all()
     if slug and not drafts_to_check:
-        _fail(f"there is no draft {slug!r}")
+        _fail(_("there is no draft %(slug)r", slug=slug))
     broken = 0
     for draft in drafts_to_check:
         checks = integrity.check_draft(draft)
         bad = integrity.first_broken(checks)
         if bad is None:
-            click.echo(f"OK {draft.slug} ({len(checks)} revisions)")
+            click.echo("OK " + ngettext("%(slug)s (%(num)d revision)", "%(slug)s (%(num)d revisions)", len(checks), slug=draft.slug))
         else:
             broken += 1
-            click.echo(f"BROKEN {draft.slug}: revision {bad.number}: {bad.problem}")
+            click.echo("BROKEN " + _("%(slug)s: revision %(number)d: %(problem)s", slug=draft.slug, number=bad.number, problem=bad.problem))
     if broken:
         sys.exit(1)
 
@@ -245,16 +250,18 @@ def worker(once: bool, poll: float):
 def demo(if_empty: bool):
     """Load the sample consultation."""
     if if_empty and db.session.scalar(select(Draft.id).limit(1)):
-        click.echo("Drafts exist already; the sample consultation was not loaded.")
+        click.echo(_("Drafts exist already; the sample consultation was not loaded."))
         return
     if db.session.scalar(select(User.id).where(User.email == demo_data.STAFF_EMAIL)):
-        _fail("the sample consultation is loaded already.", 1)
+        _fail(_("the sample consultation is loaded already."), 1)
     slug = demo_data.load()
     _commit()
-    click.echo(f"Loaded the sample consultation: /drafts/{slug}; the sample initiative budget: /budget")
-    click.echo(f"Staff login: {demo_data.STAFF_EMAIL} / {demo_data.PASSWORD}; "
-               f"citizen login: {demo_data.CITIZEN_EMAILS[0]} / {demo_data.PASSWORD}; "
-               f"district staff login: {budget_demo.DISTRICT_STAFF_EMAIL} / {demo_data.PASSWORD}")
+    click.echo(_("Loaded the sample consultation: %(path)s; the sample initiative budget: %(budget)s",
+                 path="/drafts/" + slug, budget="/budget"))
+    click.echo(_("Staff login: %(staff)s / %(password)s; citizen login: %(citizen)s / %(password)s; "
+                 "district staff login: %(district)s / %(password)s", staff=demo_data.STAFF_EMAIL,
+                 citizen=demo_data.CITIZEN_EMAILS[0], district=budget_demo.DISTRICT_STAFF_EMAIL,
+                 password=demo_data.PASSWORD))
 
 
 @click.command("backup")
@@ -267,7 +274,7 @@ def backup_command(file: Path):
     except (backup.BackupError, OSError) as exc:
         _fail(str(exc), 1)
     heads = backup.summary()["heads"]
-    click.echo(f"Backed up to {file} ({len(heads)} drafts).")
+    click.echo(ngettext("Backed up to %(file)s (%(num)d draft).", "Backed up to %(file)s (%(num)d drafts).", len(heads), file=file))
 
 
 @click.command("restore")
@@ -284,9 +291,9 @@ def restore_command(file: Path, yes: bool):
         _fail(str(exc), 1)
     broken = [d.slug for d in db.session.scalars(select(Draft).order_by(Draft.slug))
               if integrity.first_broken(integrity.check_draft(d)) is not None]
-    click.echo(f"Restored {file}; {documents} documents indexed for search.")
+    click.echo(_("Restored %(file)s; %(num)d documents indexed for search.", file=file, num=documents))
     if broken:
-        _fail(f"the restored history of {', '.join(broken)} does not verify", 1)
+        _fail(_("the restored history of %(drafts)s does not verify", drafts=", ".join(broken)), 1)
 
 
 def init_app(app: Flask) -> None:

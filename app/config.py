@@ -78,11 +78,21 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # a citizen may take an hour to write a comment
     "BABEL_DEFAULT_LOCALE": "en",
-    "LANGUAGES": ("en", "ru", "uz"),
+    "LANGUAGES": ("en", "ru", "uz", "uz_Cyrl"),
     "COMMENTS_PER_PAGE": 20,
     "PAGE_CACHE_SECONDS": 2,  # anonymous public pages; see app/pagecache.py
     "CLAUSES_PER_PAGE": 60,
     "API_PAGE_SIZE": 100,
     "RATELIMIT_HEADERS_ENABLED": True,
     "RATELIMIT_STRATEGY": "moving-window",
+    # Slow rural lines: every text response compressed, Brotli where the client takes it (browsers
+    # ask for it over HTTPS), else gzip. Nothing is compressed as a stream: Flask-Compress would not
+    # close a streamed file; the few small static files are read whole instead (app/security.py).
+    "COMPRESS_ALGORITHM": ["br", "gzip"],
+    "COMPRESS_STREAMS": False,
+    "COMPRESS_BR_LEVEL": 5,
+    "COMPRESS_MIMETYPES": ["text/html", "text/css", "text/plain", "text/csv", "text/javascript",
+                           "application/javascript", "application/json", "application/xml",
+                           "application/atom+xml", "application/rss+xml", "image/svg+xml"],
+    "COMPRESS_MIN_SIZE": 500,
 }

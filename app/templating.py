@@ -8,14 +8,24 @@ from urllib.parse import urlencode
 import markdown as markdown_lib
 import nh3
 from flask import Flask, current_app, has_request_context, request
-from flask_babel import format_datetime, format_decimal, get_locale, gettext, ngettext
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_time,
+    get_locale,
+    gettext,
+    ngettext,
+)
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import i18n
 from app.clock import utcnow
 from app.extensions import db
+from app.labels import status_label
 from app.links import diff_path, public_url
 from app.models import Notification
 from app.services import receipts
@@ -52,6 +62,16 @@ def time_left(when: datetime, now: datetime | None = None) -> str:
     return gettext("less than an hour left")
 
 
+def format_moment(value: datetime | None, fmt: str = "medium") -> str:
+    """A date and time in the reader's language and zone, to the minute: seconds only distract."""
+    if not value:
+        return ""
+    if fmt != "medium":
+        return format_datetime(value, fmt)
+    pattern = get_locale().datetime_formats.get("medium", "{1} {0}")
+    return str(pattern).replace("{1}", format_date(value, "medium")).replace("{0}", format_time(value, "short"))
+
+
 def page_url(page: int) -> str:
     """The current URL with another ?page=."""
     args = request.args.to_dict()
@@ -67,7 +87,9 @@ def money(amount: int | None) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["markdown"] = render_markdown
-    app.jinja_env.filters["dt"] = lambda value, fmt="medium": format_datetime(value, fmt) if value else ""
+    app.jinja_env.filters["label"] = status_label
+    app.jinja_env.filters["html_lang"] = i18n.html_lang
+    app.jinja_env.filters["dt"] = format_moment
     app.jinja_env.filters["iso"] = lambda value: value.astimezone(timezone.utc).isoformat() if value else ""
     app.jinja_env.globals["time_left"] = time_left
     app.jinja_env.globals["get_locale"] = get_locale
@@ -81,7 +103,7 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"languages": current_app.config["LANGUAGES"]}
+        return {"languages": current_app.config["LANGUAGES"], "language_names": i18n.LANGUAGE_NAMES}
 
     @app.context_processor
     def _unread_count():

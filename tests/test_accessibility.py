@@ -9,16 +9,20 @@ from test_browser import ARGS, chromium_path  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["/", "/drafts", "/drafts/{slug}", "/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/comments",
+PAGES = ["/", "/drafts", "/drafts/{slug}", "/drafts/{slug}/revisions/1", "/drafts/{slug}/contents", "/drafts/{slug}/notice",
+         "/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/comments", "/drafts/{slug}/comments/{comment}",
          "/drafts/{slug}/diff?from=1&to=2", "/drafts/{slug}/diff?from=1&to=2&view=side",
-         "/drafts/{slug}/proposals", "/drafts/{slug}/dispositions", "/search?q=water", "/login", "/register",
+         "/drafts/{slug}/proposals", "/drafts/{slug}/proposals/1", "/drafts/{slug}/dispositions",
+         "/drafts/{slug}/verify", "/search?q=water", "/login", "/register", "/password/forgot", "/confirm/again",
+         "/password/reset/bad-token", "/drafts/no-such-draft",
          "/budget", "/budget/initiative-budget-2026-first-season", "/budget/initiative-budget-2026-second-season",
          "/budget/initiative-budget-2026-first-season/projects/1"]
 # the same with forms, as a staff member (who sees every form a citizen sees, and more)
 STAFF_PAGES = ["/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/clauses/{eid}/propose", "/drafts/{slug}/proposals/1",
                "/staff/drafts/new", "/staff/drafts/{slug}/review", "/staff/drafts/{slug}/review?kind=comments",
                "/staff/drafts/{slug}/merge", "/staff/drafts/{slug}/deadline", "/staff/drafts/{slug}/revise",
-               "/notifications", "/account", "/budget/phone", "/budget/initiative-budget-2026-second-season",
+               "/staff/comments/{comment}", "/staff/drafts/{slug}/assisted", "/notifications", "/account",
+               "/budget/phone", "/budget/initiative-budget-2026-second-season",
                "/budget/initiative-budget-2026-second-season/complaint",
                "/budget/initiative-budget-2026-first-season/projects/1"]
 
@@ -39,42 +43,82 @@ def demo_server(app_factory, runner):
     server.server_close()
 
 
-def test_main_pages_have_no_accessibility_violations(demo_server, chromium_path):  # noqa: F811
+@pytest.mark.parametrize("lang", ["en", "ru", "uz", "uz_Cyrl"])
+def test_every_page_type_has_no_accessibility_violations(demo_server, chromium_path, lang):  # noqa: F811
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
     from sqlalchemy import select
 
     from app.extensions import db
-    from app.models import Clause, Draft
+    from app.models import Clause, Comment, Draft
 
     app, base = demo_server
     with app.app_context():
         draft = db.session.scalar(select(Draft))
         eid = db.session.scalar(select(Clause.eid).where(Clause.text.contains("mahalla office")))
         slug = draft.slug
+        comment = db.session.scalar(select(Comment.id).where(Comment.clause_key.is_not(None)))
     axe = Axe()
     problems = []
 
     def check(page, paths):
         for path in paths:
-            url = base + path.format(slug=slug, eid=eid)
-            assert page.goto(url).status == 200, url
+            url = base + path.format(slug=slug, eid=eid, comment=comment)
+            expected = 404 if "no-such" in path else 400 if "bad-token" in path else 200
+            assert page.goto(url).status == expected, url
             for violation in axe.run(page).response["violations"]:
                 targets = [n["target"] for n in violation["nodes"]][:3]
-                problems.append(f"{path}: {violation['id']} ({violation['impact']}) {targets}")
+                problems.append(f"{lang} {path}: {violation['id']} ({violation['impact']}) {targets}")
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=ARGS)
         try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})
+            context = browser.new_context(viewport={"width": 390, "height": 844})
+            context.add_cookies([{"name": "lang", "value": lang, "url": base}])
+            page = context.new_page()
             check(page, PAGES)
             from app import demo
             page.goto(base + "/login")
-            page.get_by_label("Email address").fill(demo.STAFF_EMAIL)
-            page.get_by_label("Password").fill(demo.PASSWORD)
-            page.get_by_role("button", name="Log in").click()
+            page.locator("input[name=email]").fill(demo.STAFF_EMAIL)
+            page.locator("input[name=password]").fill(demo.PASSWORD)
+            page.locator("main form button[type=submit]").click()
             page.wait_for_url(base + "/")
             check(page, STAFF_PAGES)
         finally:
             browser.close()
     assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", ["ru", "uz"])
+def test_pages_fit_a_320_pixel_screen_and_200_percent_zoom(demo_server, chromium_path, lang):  # noqa: F811
+    """Nothing wider than the screen (WCAG reflow): a 320 px phone, or a 640 px window zoomed to 200%."""
+    from playwright.sync_api import sync_playwright
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Clause, Comment, Draft
+
+    app, base = demo_server
+    with app.app_context():
+        slug = db.session.scalar(select(Draft.slug))
+        eid = db.session.scalar(select(Clause.eid).where(Clause.text.contains("mahalla office")))
+        comment = db.session.scalar(select(Comment.id).where(Comment.clause_key.is_not(None)))
+    too_wide = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=ARGS)
+        try:
+            for viewport, scale in (({"width": 320, "height": 640}, 1), ({"width": 640, "height": 800}, 2)):
+                context = browser.new_context(viewport=viewport, device_scale_factor=scale)
+                context.add_cookies([{"name": "lang", "value": lang, "url": base}])
+                page = context.new_page()
+                for path in PAGES:
+                    page.goto(base + path.format(slug=slug, eid=eid, comment=comment))
+                    if scale == 2:
+                        page.evaluate("document.body.style.zoom = '200%'")
+                    width = page.evaluate("document.documentElement.scrollWidth")
+                    if width > page.evaluate("document.documentElement.clientWidth"):
+                        too_wide.append(f"{lang} {path} at {viewport['width']} px x{scale}: {width} px wide")
+                context.close()
+        finally:
+            browser.close()
+    assert too_wide == [], "\n".join(too_wide)

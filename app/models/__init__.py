@@ -1,5 +1,6 @@
 """The data. One module per subject; everything is importable from ``app.models``."""
 from app.clock import utcnow
+from app.models.assisted import ASSISTED_CHANNELS, AssistedEntry
 from app.models.budget import (
     PHASES,
     PROJECT_STATUSES,
@@ -50,7 +51,7 @@ from app.models.messaging import (
     MailSettings,
 )
 
-__all__ = ["DISPOSITIONS", "PHASES", "PROJECT_STATUSES", "PROPOSAL_STATUSES", "REQUIREMENTS", "RESPONDENT_TYPES",
+__all__ = ["ASSISTED_CHANNELS", "AssistedEntry", "DISPOSITIONS", "PHASES", "PROJECT_STATUSES", "PROPOSAL_STATUSES", "REQUIREMENTS", "RESPONDENT_TYPES",
            "ROLES", "STANCES", "Agency", "Attribution", "AuditLog", "BudgetBallot", "BudgetComplaint", "BudgetPhone",
            "BudgetPhoto", "BudgetProject", "BudgetResidency", "BudgetRound", "BudgetUpdate", "BudgetVoter", "Clause",
            "ClauseVote", "Comment", "CommentVersion", "DeadlineChange", "Disposition", "Draft", "Follow",

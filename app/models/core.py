@@ -70,6 +70,8 @@ class User(UserMixin, Base):
     #: rotated on password change and logout-everywhere, so old sessions stop working
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    #: the interface language the person chose (en, ru, uz, uz_Cyrl); None: the browser decides
+    language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     agency: Mapped[Agency | None] = relationship()

@@ -12,7 +12,12 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-LANGUAGES = ("en", "ru", "de", "uz")
+from flask_babel import gettext as _
+
+LANGUAGES = ("en", "ru", "de", "uz", "plain")
+#: "plain": a language with no analyser here (Karakalpak, Kazakh, Tajik, ...): words split and
+#: lower-cased, never stemmed
+STEMMED = ("en", "ru", "de", "uz")
 MAX_QUERY_CHARS = 500
 MAX_CLAUSES = 16
 
@@ -80,7 +85,7 @@ def uz_stem(word: str) -> str:
     becomes q (soliq + i -> soliği)."""
     if len(word) <= _MIN_STEM or not word.isalpha():
         return word
-    for _ in range(4):
+    for _round in range(4):
         for suffix in _SUFFIXES:
             if word.endswith(suffix) and len(word) - len(suffix) >= _MIN_STEM:
                 word = word[: -len(suffix)]
@@ -142,9 +147,11 @@ _UZ_WORDS = frozenset(["va", "uchun", "bilan", "bu", "ham", "yoki", "esa", "emas
 _RU_ONLY = set("ыщэъЫЩЭЪ")
 
 
-def detect_language(text: str, hint: str | None = None) -> str:
+def detect_language(text: str, hint: str | None = None, *, own: bool = False) -> str:
     """Guess en, ru, de or uz from letters and common words; ``hint`` (the draft's language) settles
     unclear cases. A wrong guess costs only stemming variants: exact words still match."""
+    if own and hint and hint not in STEMMED:
+        return "plain"  # the draft's own text, in a language we have no stemmer for
     sample = text[:2000]
     cyr = sum(1 for ch in sample if "\u0400" <= ch <= "\u04ff")
     lat = sum(1 for ch in sample if ch.isascii() and ch.isalpha())
@@ -223,11 +230,11 @@ def parse_query(raw: str) -> ParsedQuery:
     if len(text) > MAX_QUERY_CHARS:
         cut = text[:MAX_QUERY_CHARS]
         text = cut.rsplit(" ", 1)[0] if " " in cut else cut
-        parsed.notices.append(f"Your search was long, so only its first {MAX_QUERY_CHARS} characters were used.")
+        parsed.notices.append(_("Your search was long, so only its first %(n)d characters were used.", n=MAX_QUERY_CHARS))
     if text.count('"') % 2:
         i = text.rfind('"')
         text = text[:i] + " " + text[i + 1:]
-        parsed.notices.append("A quotation mark was not closed, so it was ignored.")
+        parsed.notices.append(_("A quotation mark was not closed, so it was ignored."))
     parsed.text = text
     negate_next = False
     for m in _TOKEN.finditer(text):
@@ -256,9 +263,9 @@ def parse_query(raw: str) -> ParsedQuery:
     if len(parsed.must) + len(parsed.must_not) > MAX_CLAUSES:
         parsed.must = parsed.must[:MAX_CLAUSES]
         parsed.must_not = parsed.must_not[: max(0, MAX_CLAUSES - len(parsed.must))]
-        parsed.notices.append(f"Only the first {MAX_CLAUSES} words of your search were used.")
+        parsed.notices.append(_("Only the first %(n)d words of your search were used.", n=MAX_CLAUSES))
     if not parsed.must and parsed.must_not:
-        parsed.notices.append("Add at least one word to look for: a search of only -exclusions finds nothing.")
+        parsed.notices.append(_("Add at least one word to look for: a search of only -exclusions finds nothing."))
     return parsed
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from app import queries
@@ -20,7 +22,7 @@ def rebuild():
     start = utcnow()
     n = outbox.rebuild_index()
     seconds = (utcnow() - start).total_seconds()
-    click.echo(f"Indexed {n} documents with {get_backend().name} in {seconds:.1f} s.")
+    click.echo(_("Indexed %(num)d documents with %(engine)s in %(seconds).1f s.", num=n, engine=get_backend().name, seconds=seconds))
 
 
 @click.command("process")
@@ -28,7 +30,8 @@ def rebuild():
 def process():
     """Apply every queued change to the index, waiting for other writers if needed."""
     n = outbox.drain(get_backend(), blocking=True)
-    click.echo(f"Applied {n} queued change{'s' if n != 1 else ''} to the search index.")
+    click.echo(ngettext("Applied %(num)d queued change to the search index.",
+                        "Applied %(num)d queued changes to the search index.", n))
 
 
 @click.command("status")
@@ -44,14 +47,15 @@ def status():
              "clause": db.session.scalar(select(func.count()).select_from(Clause)),
              "comment": db.session.scalar(select(func.count()).select_from(Comment)
                                           .where(queries.public(Comment)))}
-    click.echo(f"engine: {backend.name}")
+    click.echo(_("engine: %(engine)s", engine=backend.name))
     for kind in KINDS:
-        click.echo(f"{kind}s: {stats.get(kind, 0)} in the index, {in_db.get(kind, 0)} in the database")
-    click.echo(f"clauses of current revisions: {db.session.scalar(current)}")
+        click.echo(_("%(kind)ss: %(indexed)d in the index, %(stored)d in the database", kind=kind,
+                     indexed=stats.get(kind, 0), stored=in_db.get(kind, 0)))
+    click.echo(_("clauses of current revisions: %(num)d", num=db.session.scalar(current)))
     pending = outbox.pending_count()
     oldest = outbox.oldest_pending()
     lag = (utcnow() - oldest).total_seconds() if oldest else 0.0
-    click.echo(f"outbox: {pending} pending, lag {lag:.1f} s")
+    click.echo(_("outbox: %(num)d pending, lag %(seconds).1f s", num=pending, seconds=lag))
 
 
 COMMANDS = (rebuild, process, status)

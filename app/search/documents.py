@@ -84,7 +84,7 @@ def _batches(column) -> Callable[[], Iterator[list[int]]]:
 
 def _load_drafts(ids: list[int]) -> list[SearchDoc]:
     rows = db.session.scalars(select(Draft).where(Draft.id.in_(ids)))
-    return [SearchDoc("draft", d.id, d.id, detect_language(f"{d.title} {d.summary}", d.language),
+    return [SearchDoc("draft", d.id, d.id, detect_language(f"{d.title} {d.summary}", d.language, own=True),
                       d.created_at, title=d.title, body=d.summary, context=d.agency.name) for d in rows]
 
 
@@ -111,7 +111,7 @@ def _title(label: str, heading: str) -> str:
 
 
 def _load_clauses(ids: list[int]) -> list[SearchDoc]:
-    return [SearchDoc("clause", r.id, r.draft_id, detect_language(r.text or r.heading, r.language), r.created_at,
+    return [SearchDoc("clause", r.id, r.draft_id, detect_language(r.text or r.heading, r.language, own=True), r.created_at,
                       title=_title(r.label, r.heading), body=r.text, revision=r.number)
             for r in _clause_rows(Clause.id.in_(ids))
             if (r.text or "").strip() or r.heading.strip() != r.dt.strip()]  # the title line is the draft's

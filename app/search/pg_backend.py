@@ -30,7 +30,7 @@ from app.search.analysis import (
 from app.search.base import Backend, EngineQuery, EngineResult
 from app.search.documents import SearchDoc, Shown
 
-CONFIGS = {"en": "english", "ru": "russian", "de": "german", "uz": "simple"}
+CONFIGS = {"en": "english", "ru": "russian", "de": "german", "uz": "simple", "plain": "simple"}
 _KIND_CLASS = {"draft": 7301, "clause": 7302, "comment": 7303, "revision": 7304}
 _LEXEME = re.compile(r"\w+")
 

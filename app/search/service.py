@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.clock import utcnow
@@ -80,7 +81,7 @@ def _date(raw: str, name: str, end: bool) -> datetime | None:
     try:
         day = datetime.strptime(raw[:10], "%Y-%m-%d").date()
     except ValueError:
-        raise SearchInputError(f"{name} must be a date like 2026-01-31.") from None
+        raise SearchInputError(_("%(name)s must be a date like 2026-01-31.", name=name)) from None
     return datetime.combine(day + timedelta(days=1) if end else day, time(0), tzinfo=UTC) - \
         (timedelta(microseconds=1) if end else timedelta(0))
 
@@ -90,15 +91,15 @@ def spec_from_args(args) -> Spec:
     def choice(name: str, allowed) -> str | None:
         value = (args.get(name) or "").strip()
         if value and value not in allowed:
-            raise SearchInputError(f"{name} must be one of: {', '.join(allowed)}.")
+            raise SearchInputError(_("%(name)s must be one of: %(values)s.", name=name, values=", ".join(allowed)))
         return value or None
 
     page_raw = (args.get("page") or "1").strip()
     if not page_raw.isdigit() or not 0 < int(page_raw) <= 1000:
-        raise SearchInputError("page must be a whole number from 1 to 1000.")
+        raise SearchInputError(_("page must be a whole number from 1 to 1000."))
     per_raw = (args.get("per_page") or "").strip()
     if per_raw and (not per_raw.isdigit() or not 0 < int(per_raw) <= 50):
-        raise SearchInputError("per_page must be a whole number from 1 to 50.")
+        raise SearchInputError(_("per_page must be a whole number from 1 to 50."))
     kind = choice("kind", tuple(KINDS))
     return Spec(q=args.get("q", "") or "", kind=kind, agency=(args.get("agency") or "").strip() or None,
                 status=choice("status", STATUSES), lang=choice("lang", LANGUAGES),
@@ -142,7 +143,7 @@ def search(spec: Spec) -> Response:
         parsed.must = [AnalysedClause("phrase" if " " in ref.words or "-" in ref.words else "term", ref.words)]
     if parsed.empty:
         if not parsed.must_not:
-            response.notices.append("Type some words to search for.")
+            response.notices.append(_("Type some words to search for."))
         return response
     backend = get_backend()
     exclude: set[str] = set()
@@ -159,12 +160,12 @@ def search(spec: Spec) -> Response:
                      offset=(spec.page - 1) * spec.per_page)
     result = backend.search(eq)
     if result.dropped:
-        response.notices.append("Left out as too common to search for: " + ", ".join(result.dropped) + ".")
+        response.notices.append(_("Left out as too common to search for: %(words)s.", words=", ".join(result.dropped)))
     if not sum(result.counts.get("kind", Counter()).values()) and len(parsed.must) > 1:
         eq.any_terms = response.any_terms = True
         result = backend.search(eq)
         if sum(result.counts.get("kind", Counter()).values()):
-            response.notices.append("Nothing contained all of your words; these results contain some of them.")
+            response.notices.append(_("Nothing contained all of your words; these results contain some of them."))
     if ref is not None and "clause" in kinds:
         _pin_numbered(ref, spec, result, public, only)
     for kind in kinds:

@@ -63,6 +63,8 @@ def _analyzer(lang: str):
     them by default, and with them the "4" of "Article 4"; the stop lists hold the letters)."""
     if lang == "uz":
         return RegexTokenizer() | LowercaseFilter() | UzbekStemFilter()
+    if lang == "plain":
+        return RegexTokenizer() | LowercaseFilter()
     return (RegexTokenizer() | LowercaseFilter() | StopFilter(lang=lang, renumber=False, minsize=1)
             | StemFilter(lang=lang))
 
@@ -181,7 +183,15 @@ class WhooshBackend(Backend):
                 if not whoosh_index.exists_in(str(self.dir)):
                     whoosh_index.create_in(str(self.dir), _schema())
                 fcntl.flock(fh, fcntl.LOCK_UN)
-            self._ix = whoosh_index.open_dir(str(self.dir))
+            ix = whoosh_index.open_dir(str(self.dir))
+            missing = {name: field for name, field in _schema().items() if name not in ix.schema.names()}
+            if missing:  # an index made before a field was added (e.g. "plain" languages): add it
+                writer = ix.writer(timeout=LOCK_TIMEOUT)
+                for name, field in missing.items():
+                    writer.add_field(name, field)
+                writer.commit()
+                ix = whoosh_index.open_dir(str(self.dir))
+            self._ix = ix
         return self._ix
 
     @contextmanager

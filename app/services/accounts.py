@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
@@ -54,20 +55,25 @@ def get_or_create_agency(name: str) -> Agency:
 
 
 def create_user(*, email: str, password: str, display_name: str, role: str = "citizen",
-                agency_name: str | None = None, confirmed: bool = False) -> User:
+                agency_name: str | None = None, confirmed: bool = False, language: str | None = None) -> User:
     """:raise RuleError: when the email is taken, the role unknown, or staff has no agency."""
     email = email.strip().lower()
     check_role(role)
     if role == "staff" and not agency_name:
-        raise RuleError("Staff accounts belong to an agency: give --agency.")
+        raise RuleError(_("Staff accounts belong to an agency: give --agency."))
     if len(password) < 8:
-        raise RuleError("The password must be at least 8 characters long.")
+        raise RuleError(_("The password must be at least 8 characters long."))
     if db.session.scalar(select(User.id).where(User.email == email)):
-        raise RuleError("An account with this email address already exists.", 409)
+        raise RuleError(_("An account with this email address already exists."), 409)
     user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password),
                 role=role, agency=get_or_create_agency(agency_name) if agency_name else None,
-                email_confirmed_at=utcnow() if confirmed else None)
+                email_confirmed_at=utcnow() if confirmed else None, language=language)
     db.session.add(user)
     db.session.flush()
     audit(user, "user.create", f"user:{user.id}", role)
     return user
+
+
+def set_language(user: User, code: str) -> None:
+    """Remember the interface language with the account, so it follows the person to any device."""
+    user.language = code

@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
@@ -39,7 +40,7 @@ def backup(path: Path) -> None:
                 with sqlite3.connect(tmp) as target:
                     raw.driver_connection.backup(target)
                     if target.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                        raise BackupError("the copy failed SQLite's integrity check")
+                        raise BackupError(_("the copy failed SQLite's integrity check"))
                 target.close()
             finally:
                 raw.close()
@@ -55,13 +56,13 @@ def restore(path: Path) -> int:
     returns the number of documents indexed. The site should be stopped meanwhile."""
     path = Path(path)
     if not path.is_file():
-        raise BackupError(f"{path} is not a file")
+        raise BackupError(_("%(path)s is not a file", path=path))
     db.session.remove()
     if db.engine.dialect.name == "sqlite":
         try:
             with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as source:
                 if source.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                    raise BackupError(f"{path} failed SQLite's integrity check")
+                    raise BackupError(_("%(path)s failed SQLite's integrity check", path=path))
                 source.execute("SELECT version_num FROM alembic_version").fetchone()
                 raw = db.engine.raw_connection()
                 try:
@@ -70,7 +71,7 @@ def restore(path: Path) -> int:
                     raw.close()
             source.close()
         except sqlite3.DatabaseError as exc:
-            raise BackupError(f"{path} is not a Muhokama SQLite backup: {exc}") from exc
+            raise BackupError(_("%(path)s is not a Muhokama SQLite backup: %(problem)s", path=path, problem=exc)) from exc
     else:
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
               f"--dbname={_libpq_url()}", str(path)])
@@ -92,6 +93,6 @@ def _run(command: list[str]) -> None:
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=3600, check=False)
     except FileNotFoundError as exc:
-        raise BackupError(f"{command[0]} is not installed (it comes with the PostgreSQL client)") from exc
+        raise BackupError(_("%(program)s is not installed (it comes with the PostgreSQL client)", program=command[0])) from exc
     if done.returncode != 0:
-        raise BackupError(f"{command[0]} failed: {done.stderr.strip()[-500:]}")
+        raise BackupError(_("%(program)s failed: %(problem)s", program=command[0], problem=done.stderr.strip()[-500:]))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 import drafts
 from app import queries
 from app.activity import touch_activity
@@ -30,12 +33,12 @@ def add_comment(user: User, draft: Draft, *, body: str, clause_key: str | None =
     citizen or for an organisation (``respondent_type``, ``organisation``)."""
     check_can_take_part(user, draft, now)
     respondent_type, organisation = check_respondent(respondent_type, organisation)
-    body = clean_text(body, "The comment", MAX_COMMENT_CHARS)
+    body = clean_text(body, _l("The comment"), MAX_COMMENT_CHARS)
     stance = check_stance(stance)
     revision = queries.current_revision(draft)
     if parent is not None:
         if parent.draft_id != draft.id or not queries.is_public(parent):
-            raise RuleError("You can only reply to a visible comment of this draft.", 404)
+            raise RuleError(_("You can only reply to a visible comment of this draft."), 404)
         clause_key, proposal_id = parent.clause_key, parent.proposal_id
         quote = None
     comment = Comment(draft_id=draft.id, revision_id=revision.id, clause_key=clause_key or None,
@@ -45,15 +48,15 @@ def add_comment(user: User, draft: Draft, *, body: str, clause_key: str | None =
     if clause_key:
         clause = queries.find_clause(revision, key=clause_key)
         if clause is None:
-            raise RuleError("That clause is not part of the current revision.", 404)
+            raise RuleError(_("That clause is not part of the current revision."), 404)
         if quote and quote.strip():
             selector = drafts.quote_from_exact(clause.text, quote.strip())
             if selector is None:
-                raise RuleError("The quoted phrase was not found in the clause; copy it exactly.")
+                raise RuleError(_("The quoted phrase was not found in the clause; copy it exactly."))
             comment.quote_exact, comment.quote_prefix = selector.exact, selector.prefix
             comment.quote_suffix, comment.quote_start = selector.suffix, selector.start
     elif quote and quote.strip():
-        raise RuleError("A quote must come from a clause.")
+        raise RuleError(_("A quote must come from a clause."))
     db.session.add(comment)
     db.session.flush()
     search_outbox.enqueue("comment", comment.id)
@@ -70,10 +73,10 @@ def edit_comment(user: User, comment: Comment, *, body: str, stance: str | None,
                  now: datetime | None = None) -> Comment:
     """Edit one's own comment while the consultation is open; the earlier text is kept."""
     if comment.author_id != user.id:
-        raise RuleError("You can only edit your own comments.", 403)
+        raise RuleError(_("You can only edit your own comments."), 403)
     draft = db.session.get(Draft, comment.draft_id)
     check_can_take_part(user, draft, now)
-    body = clean_text(body, "The comment", MAX_COMMENT_CHARS)
+    body = clean_text(body, _l("The comment"), MAX_COMMENT_CHARS)
     stance = check_stance(stance)
     if body == comment.body and stance == comment.stance:
         return comment

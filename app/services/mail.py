@@ -46,8 +46,12 @@ def password_fingerprint(password_hash: str) -> str:
     return hashlib.sha256(password_hash.encode()).hexdigest()[:20]
 
 
-def make_confirm_token(user) -> str:
-    return _serializer("confirm").dumps({"uid": user.id, "email": user.email})
+def make_confirm_token(user, next_path: str | None = None) -> str:
+    """``next_path``: where the person was when they registered, to return them there once confirmed."""
+    data = {"uid": user.id, "email": user.email}
+    if next_path:
+        data["next"] = next_path[:500]
+    return _serializer("confirm").dumps(data)
 
 
 def make_reset_token(user) -> str:

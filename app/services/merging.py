@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 import drafts
@@ -54,8 +56,8 @@ def plan_merge(draft: Draft, proposal_ids: list[int]) -> list[MergeItem]:
     chosen = [p for p in queries.mergeable_proposals(draft) if p.id in set(proposal_ids)]
     missing = set(proposal_ids) - {p.id for p in chosen}
     if missing:
-        raise RuleError("Only accepted proposals that are not merged yet can be merged "
-                        f"(not: {', '.join('#' + str(i) for i in sorted(missing))}).", 409)
+        raise RuleError(_("Only accepted proposals that are not merged yet can be merged (not: %(ids)s).",
+                          ids=", ".join("#" + str(i) for i in sorted(missing))), 409)
     clauses = {c.key: c for c in queries.revision_clauses(queries.current_revision(draft))}
     by_key: dict[str, list[Proposal]] = {}
     for p in chosen:
@@ -122,9 +124,9 @@ def publish_merge(staff: User, draft: Draft, proposal_ids: list[int], *, texts: 
     :raise RuleError: when a conflict is left unresolved, or nothing would change
     """
     authorize(staff, draft)
-    note = clean_text(note, "The change note", 5000)
+    note = clean_text(note, _l("The change note"), 5000)
     if not proposal_ids and not edits:
-        raise RuleError("Choose at least one accepted proposal, or edit a clause.")
+        raise RuleError(_("Choose at least one accepted proposal, or edit a clause."))
     items = plan_merge(draft, proposal_ids)
     head = queries.current_revision(draft)
     clauses = queries.revision_clauses(head)
@@ -139,7 +141,7 @@ def publish_merge(staff: User, draft: Draft, proposal_ids: list[int], *, texts: 
             final = None
         elif item.conflicted:
             if not submitted:
-                raise RuleError(f"Resolve the conflict in {item.label} by hand before publishing.", 409)
+                raise RuleError(_("Resolve the conflict in %(clause)s by hand before publishing.", clause=item.label), 409)
             final = submitted
         else:
             final = submitted or item.merged
@@ -156,9 +158,9 @@ def publish_merge(staff: User, draft: Draft, proposal_ids: list[int], *, texts: 
             replace[item.key] = final
     for key, text in edits.items():
         if key not in keys:
-            raise RuleError("A clause you edited is not part of the current revision.", 404)
+            raise RuleError(_("A clause you edited is not part of the current revision."), 404)
         if key not in replace and key not in delete:
-            replace[key] = clean_text(text, "The edited text", MAX_CLAUSE_CHARS)
+            replace[key] = clean_text(text, _l("The edited text"), MAX_CLAUSE_CHARS)
     new_clauses: list[drafts.Clause] = []
     for c in clauses:
         if c.key not in delete:
@@ -169,7 +171,7 @@ def publish_merge(staff: User, draft: Draft, proposal_ids: list[int], *, texts: 
             new_clauses.append(drafts.Clause(key=new_key, eid=f"{c.eid}__ins_p{p.id}", label=f"{c.label} (new)",
                                              heading="", text=text, kind=c.kind, num=""))
     if drafts.clauses_content_hash(new_clauses) == head.content_hash:
-        raise RuleError("Nothing would change: the merged text equals the current revision.")
+        raise RuleError(_("Nothing would change: the merged text equals the current revision."))
     revision_number = head.number + 1
     attributions = []
     for item in items:

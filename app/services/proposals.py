@@ -2,6 +2,8 @@
 withdrawn by their author, superseded when a new revision makes them moot."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 import drafts
@@ -31,15 +33,15 @@ def propose(user: User, draft: Draft, clause_key: str, *, action: str, proposed_
     check_can_take_part(user, draft)
     respondent_type, organisation = check_respondent(respondent_type, organisation)
     if action not in ACTIONS:
-        raise RuleError("Choose to change the clause, add a clause after it, or delete it.")
+        raise RuleError(_("Choose to change the clause, add a clause after it, or delete it."))
     revision = queries.current_revision(draft)
     clause = queries.find_clause(revision, key=clause_key)
     if clause is None:
-        raise RuleError("That clause is not part of the current revision.", 404)
-    rationale = clean_text(rationale, "The rationale", MAX_REASON_CHARS)
-    proposed = "" if action == "delete" else clean_text(proposed_text, "The proposed text", MAX_PROPOSAL_CHARS)
+        raise RuleError(_("That clause is not part of the current revision."), 404)
+    rationale = clean_text(rationale, _l("The rationale"), MAX_REASON_CHARS)
+    proposed = "" if action == "delete" else clean_text(proposed_text, _l("The proposed text"), MAX_PROPOSAL_CHARS)
     if action == "replace" and drafts.words(proposed) == drafts.words(clause.text):
-        raise RuleError("The proposed text is the same as the current text.")
+        raise RuleError(_("The proposed text is the same as the current text."))
     proposal = Proposal(draft_id=draft.id, clause_key=clause_key, action=action, base_revision_id=revision.id,
                         base_text=clause.text if action != "insert_after" else "", proposed_text=proposed,
                         rationale=rationale, author_id=user.id, respondent_type=respondent_type,
@@ -52,11 +54,11 @@ def propose(user: User, draft: Draft, clause_key: str, *, action: str, proposed_
 
 def withdraw(user: User, proposal: Proposal, reason: str = "") -> None:
     if proposal.author_id != user.id:
-        raise RuleError("Only its author can withdraw a proposal.", 403)
+        raise RuleError(_("Only its author can withdraw a proposal."), 403)
     if proposal.status != "open":
-        raise RuleError("Only an open proposal can be withdrawn.", 409)
+        raise RuleError(_("Only an open proposal can be withdrawn."), 409)
     proposal.status = "withdrawn"
-    proposal.decision_reason = clean_text(reason, "The reason", MAX_REASON_CHARS, required=False)
+    proposal.decision_reason = clean_text(reason, _l("The reason"), MAX_REASON_CHARS, required=False)
     proposal.decided_at = proposal.updated_at = utcnow()
 
 
@@ -77,8 +79,10 @@ def supersede_moot(draft: Draft, new: Revision, changed: dict[str, str | None]) 
                 else "conflict"
             if outcome in ("clean", "merged"):
                 continue  # the proposal still applies to the new text
-            reason = (f"Revision {new.number} already contains this change." if outcome == "noop" else
-                      f"The clause changed in revision {new.number} in the words this proposal changes.")
+            reason = (_("Revision %(number)d already contains this change.", number=new.number)
+                      if outcome == "noop" else
+                      _("The clause changed in revision %(number)d in the words this proposal changes.",
+                        number=new.number))
         p.status, p.decision_reason, p.decided_at, p.updated_at = "superseded", reason, utcnow(), utcnow()
-        notify(p.author_id, draft, "proposal.superseded", f"Your proposal was superseded: {reason}",
+        notify(p.author_id, draft, "proposal.superseded", _l("Your proposal was superseded: %(reason)s", reason=reason),
                proposal_link(draft, p))

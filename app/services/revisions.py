@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
 
+from babel import Locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 import drafts
@@ -23,7 +27,14 @@ from app.services.audit import audit
 from app.services.rules import RuleError, authorize, clean_text
 from drafts.diff import totals as change_totals
 
-LANGUAGES = ("en", "ru", "uz")
+#: the languages offered first when publishing a draft; any other ISO 639 code is accepted too
+COMMON_LANGUAGES = ("uz", "ru", "kaa", "en", "kk", "tg", "ky", "tk")
+_ISO_639 = re.compile(r"[a-z]{2,3}")
+
+
+def valid_language(code: str | None) -> bool:
+    """An ISO 639-1/2/3 code that CLDR names (uz, ru, kaa, kk, tg, ...): a typo such as "xx" is not."""
+    return bool(code) and bool(_ISO_639.fullmatch(code)) and code in Locale("en").languages
 
 
 def parse_upload(data: bytes, fmt: str | None = None, filename: str | None = None) -> drafts.Document:
@@ -42,14 +53,14 @@ def import_draft(data: bytes, *, fmt: str | None, title: str, agency_name: str, 
     ``doc`` when the caller parsed it already)."""
     doc = doc or parse_upload(data, fmt, filename)
     if closes_at <= opens_at:
-        raise RuleError("The consultation must close after it opens.", field="closes")
-    if lang not in LANGUAGES:
-        raise RuleError("The language must be one of en, ru, uz.")
+        raise RuleError(_("The consultation must close after it opens."), field="closes")
+    if not valid_language(lang):
+        raise RuleError(_("The language must be an ISO 639 code, e.g. uz, ru, kaa."), field="lang")
     title = (title or doc.title or "").strip()
     if not title:
-        raise RuleError("A draft needs a title.", field="title")
+        raise RuleError(_("A draft needs a title."), field="title")
     if slug and db.session.scalar(select(Draft.id).where(Draft.slug == slug)):
-        raise RuleError(f"The address /drafts/{slug} is already taken.", 409)
+        raise RuleError(_("The address /drafts/%(slug)s is already taken.", slug=slug), 409)
     draft = Draft(slug=slug or unique_slug(Draft, title), title=title[:300], summary=summary,
                   agency=get_or_create_agency(agency_name), language=lang, published=published,
                   opens_at=opens_at, closes_at=closes_at, current_revision_number=1)
@@ -154,10 +165,10 @@ def publish_revision(draft: Draft, clauses: list[drafts.Clause], *, head: Revisi
     current = db.session.scalar(select(Draft.current_revision_number).where(Draft.id == draft.id)
                                 .with_for_update())
     if head.number != current:
-        raise RuleError(f"Revision {current} was published meanwhile.", 409)
+        raise RuleError(_("Revision %(number)d was published meanwhile.", number=current), 409)
     if drafts.clauses_content_hash(clauses) == head.content_hash:
-        raise RuleError("The text is the same as the current revision; nothing was published.")
-    note = clean_text(note, "The change note", 5000)
+        raise RuleError(_("The text is the same as the current revision; nothing was published."))
+    note = clean_text(note, _l("The change note"), 5000)
     revision = _add_revision(draft, clauses, number=head.number + 1, parent=head, note=note,
                              author=author, fmt=fmt)
     draft.current_revision_number = revision.number
@@ -181,9 +192,9 @@ def extend_deadline(draft: Draft, new_closes_at: datetime, *, reason: str, actor
     """Move the end of a consultation; every change is public, with its reason."""
     authorize(actor, draft)
     if new_closes_at <= draft.opens_at:
-        raise RuleError("The consultation must close after it opens.", field="closes")
+        raise RuleError(_("The consultation must close after it opens."), field="closes")
     change = DeadlineChange(draft_id=draft.id, old_closes_at=draft.closes_at, new_closes_at=new_closes_at,
-                            reason=clean_text(reason, "The reason", 2000), changed_by_id=actor.id)
+                            reason=clean_text(reason, _l("The reason"), 2000), changed_by_id=actor.id)
     draft.closes_at = new_closes_at
     db.session.add(change)
     audit(actor, "draft.deadline", f"draft:{draft.slug}", new_closes_at.isoformat())

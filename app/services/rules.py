@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.models import RESPONDENT_TYPES, ROLES, STANCES, Draft, User
@@ -33,9 +34,9 @@ def clean_text(value: str | None, what: str, limit: int, *, required: bool = Tru
     """
     value = (value or "").replace("\r\n", "\n").strip()
     if required and not value:
-        raise RuleError(f"{what} is empty.")
+        raise RuleError(_("%(what)s: the text is empty.", what=what))
     if len(value) > limit:
-        raise RuleError(f"{what} can be at most {limit} characters long.", 413)
+        raise RuleError(_("%(what)s: the text can be at most %(limit)d characters long.", what=what, limit=limit), 413)
     return value
 
 
@@ -46,23 +47,23 @@ def authorize(user: User | None, draft: Draft | None = None) -> None:
     :raise RuleError: 403 otherwise.
     """
     if user is None or not getattr(user, "is_authenticated", True):
-        raise RuleError("Please log in to do that.", 401)
+        raise RuleError(_("Please log in to do that."), 401)
     if draft is None:
         if not user.is_staff:
-            raise RuleError("Only agency staff can do this.", 403)
+            raise RuleError(_("Only agency staff can do this."), 403)
     elif not user.can_manage(draft):
-        raise RuleError("Only staff of the draft's agency can do this.", 403)
+        raise RuleError(_("Only staff of the draft's agency can do this."), 403)
 
 
 def check_role(role: str) -> str:
     if role not in ROLES:
-        raise RuleError(f"Unknown role {role!r}: use {', '.join(ROLES)}.")
+        raise RuleError(_("Unknown role %(role)r: use %(roles)s.", role=role, roles=", ".join(ROLES)))
     return role
 
 
 def check_stance(stance: str | None) -> str | None:
     if stance not in (None, "", *STANCES):
-        raise RuleError("The stance must be for, against or neutral.")
+        raise RuleError(_("The stance must be for, against or neutral."))
     return stance or None
 
 
@@ -83,9 +84,9 @@ def check_respondent(respondent_type: str | None, organisation: str | None) -> t
 def check_can_take_part(user: User, draft: Draft, now: datetime | None = None) -> None:
     """:raise RuleError: unless the user may comment and vote on this draft now."""
     if not user.is_confirmed:
-        raise RuleError("Please confirm your email address before taking part.", 403)
+        raise RuleError(_("Please confirm your email address before taking part."), 403)
     status = draft.status(now)
     if status == "upcoming":
-        raise RuleError("This consultation has not opened yet; you can read the draft but not take part.", 403)
+        raise RuleError(_("This consultation has not opened yet; you can read the draft but not take part."), 403)
     if status == "closed":
-        raise RuleError("This consultation is closed; you can read the draft but no longer take part.", 403)
+        raise RuleError(_("This consultation is closed; you can read the draft but no longer take part."), 403)

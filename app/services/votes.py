@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -22,7 +23,7 @@ def upsert_vote(model, user: User, value: int, *, target: dict, extra: dict | No
     and the loser updates it instead of failing. Returns the vote, or None when withdrawn.
     """
     if value not in (-1, 0, 1):
-        raise RuleError("A vote is for or against.")
+        raise RuleError(_("A vote is for or against."))
     where = [model.user_id == user.id, *(getattr(model, name) == v for name, v in target.items())]
     vote = db.session.scalar(select(model).where(*where))
     if value == 0:
@@ -52,7 +53,7 @@ def vote_clause(user: User, draft: Draft, clause_key: str, value: int,
     check_can_take_part(user, draft, now)
     revision = queries.current_revision(draft)
     if queries.find_clause(revision, key=clause_key) is None:
-        raise RuleError("That clause is not part of the current revision.", 404)
+        raise RuleError(_("That clause is not part of the current revision."), 404)
     touch_activity(draft)
     return upsert_vote(ClauseVote, user, value, target={"draft_id": draft.id, "clause_key": clause_key},
                        extra={"revision_id": revision.id})
@@ -62,5 +63,5 @@ def vote_proposal(user: User, proposal: Proposal, value: int) -> ProposalVote | 
     """Vote on an open proposal; voting again changes the vote; 0 withdraws it."""
     check_can_take_part(user, db.session.get(Draft, proposal.draft_id))
     if proposal.status != "open":
-        raise RuleError("Voting is closed for this proposal: it has been decided.", 403)
+        raise RuleError(_("Voting is closed for this proposal: it has been decided."), 403)
     return upsert_vote(ProposalVote, user, value, target={"proposal_id": proposal.id})

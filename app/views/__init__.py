@@ -8,6 +8,7 @@ from app.views import (
     accounts,
     alerts,
     api,
+    assisted,
     budget,
     budget_staff,
     feeds,
@@ -18,11 +19,13 @@ from app.views import (
     report,
     review,
     search,
+    site,
     staff,
 )
 
 BLUEPRINTS = (reading.bp, participation.bp, proposals.bp, staff.bp, review.bp, history.bp, accounts.bp,
-              search.bp, api.bp, alerts.bp, feeds.bp, report.bp, budget.bp, budget_staff.bp)
+              search.bp, api.bp, alerts.bp, feeds.bp, report.bp, budget.bp, budget_staff.bp, site.bp,
+              assisted.bp)
 
 
 def register(app: Flask) -> None:

@@ -17,6 +17,15 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
+from app.views.forms import CatalogueTranslations
+
+
+class AccountForm(FlaskForm):
+    """Account forms keep control characters so their own checks can refuse them clearly."""
+    class Meta:
+        def get_translations(self, form):
+            return CatalogueTranslations()
+
 PASSWORD_MIN, PASSWORD_MAX = 8, 1000
 NAME_MAX, EMAIL_MAX = 80, 254
 _REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
@@ -67,13 +76,13 @@ def _display_name_field():
         readable_text])
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(AccountForm):
     display_name = _display_name_field()
     email = _email_field()
     password = _new_password_field()
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AccountForm):
     email = EmailField(_l("Email address"), filters=[_email], validators=[
         DataRequired(_l("Please enter your email address.")),
         Length(max=EMAIL_MAX, message=_l("An email address can be at most %(max)d characters long.")),
@@ -85,25 +94,33 @@ class LoginForm(FlaskForm):
     next = HiddenField(filters=[_strip])
 
 
-class EmailForm(FlaskForm):
+class EmailForm(AccountForm):
     """Ask for a reset link or for the confirmation email again."""
     email = _email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(AccountForm):
     password = _new_password_field(_l("New password"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(AccountForm):
     current_password = PasswordField(_l("Current password"), validators=[
         DataRequired(_l("Please enter your current password.")),
         Length(max=PASSWORD_MAX, message=_l("A password can be at most %(max)d characters long."))])
     new_password = _new_password_field(_l("New password"))
 
 
+#: Our readers' own zones first: Uzbekistan, then the neighbours of Central Asia.
+REGION_ZONES = ("Asia/Tashkent", "Asia/Samarkand", "Asia/Almaty", "Asia/Bishkek", "Asia/Dushanbe",
+                "Asia/Ashgabat", "Asia/Kabul", "Europe/Moscow")
+
+
 def timezone_choices() -> list[SelectChoice]:
     """Zones grouped by region (<optgroup>); legacy aliases such as US/... and Etc/... left out."""
-    choices = [SelectChoice("", _l("Automatic (from your browser)")), SelectChoice("UTC", "UTC")]
+    choices = [SelectChoice("", _l("Automatic (from your browser)"))]
+    choices += [SelectChoice(name, name.partition("/")[2].replace("_", " "), optgroup=_l("Uzbekistan and its neighbours"))
+                for name in REGION_ZONES]
+    choices.append(SelectChoice("UTC", "UTC"))
     for name in sorted(available_timezones()):
         region, _, place = name.partition("/")
         if region in _REGIONS and place:
@@ -111,7 +128,7 @@ def timezone_choices() -> list[SelectChoice]:
     return choices
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(AccountForm):
     display_name = _display_name_field()
     timezone = SelectField(_l("Time zone for dates and deadlines"), validate_choice=True)
 

@@ -13,7 +13,6 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
@@ -34,6 +33,7 @@ from app.views.account_forms import (
     ResetPasswordForm,
     SettingsForm,
 )
+from flask_wtf import FlaskForm
 
 bp = Blueprint("accounts", __name__)
 login_manager.login_view = "accounts.login"
@@ -169,7 +169,8 @@ def register():
         if user is None:
             try:
                 user = account_service.create_user(email=email, password=form.password.data,
-                                                   display_name=form.display_name.data)
+                                                   display_name=form.display_name.data,
+                                                   language=str(get_locale()))
                 emails.save_settings(user, language=str(get_locale()))
                 db.session.commit()
             except (IntegrityError, RuleError):  # registered by a request at the same moment
@@ -202,8 +203,12 @@ def confirm(token: str):
         user.email_confirmed_at = utcnow()
         audit(user, "user.confirm", f"user:{user.id}")
         db.session.commit()
+        # The link proves the address is theirs: sign them in (unless someone else is signed in here)
+        # and take them back to where they were when they registered.
+        if not current_user.is_authenticated:
+            _start_session(user)
         flash(_("Thank you: your email address is confirmed. You can now comment and vote."))
-        return redirect(_home() if current_user.is_authenticated else url_for("accounts.login"))
+        return redirect(safe_next(data.get("next")) or _home())
     return _private(render_template("accounts/confirm.html", form=form, email=user.email))
 
 

@@ -13,6 +13,7 @@ import json
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
 from app import queries
@@ -166,7 +167,7 @@ def _decode_cursor(raw: str) -> tuple[datetime, int]:
         data = json.loads(base64.urlsafe_b64decode(raw.encode() + b"=" * (-len(raw) % 4)))
         return datetime.fromisoformat(data[0]), int(data[1])
     except (ValueError, TypeError, IndexError, KeyError, binascii.Error, UnicodeError, json.JSONDecodeError):
-        abort(400, "The cursor is not valid; use the next_cursor of a previous page.")
+        abort(400, _("The cursor is not valid; use the next_cursor of a previous page."))
 
 
 def _encode_cursor(comment: Comment) -> str:
@@ -190,7 +191,7 @@ def comments(slug: str):
     d = published(slug)
     limit_raw = request.args.get("limit", str(current_app.config["API_PAGE_SIZE"]))
     if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= 500:
-        abort(400, "limit must be a whole number from 1 to 500.")
+        abort(400, _("limit must be a whole number from 1 to 500."))
     limit = int(limit_raw)
     query = (select(Comment, User.display_name, Clause.eid, Revision.number)
              .join(User, User.id == Comment.author_id)
@@ -207,7 +208,7 @@ def comments(slug: str):
         try:
             since_dt = datetime.fromisoformat(since.replace("Z", "+00:00"))
         except ValueError:
-            abort(400, "updated_since must be an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z.")
+            abort(400, _("updated_since must be an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z."))
         if since_dt.tzinfo is None:
             since_dt = since_dt.replace(tzinfo=UTC)
         query = query.where(Comment.updated_at > since_dt)
@@ -310,7 +311,7 @@ def _hit_json(hit) -> dict:
 def search():
     """Search as JSON: ``q`` plus kind, agency, status, lang, draft, from, to, sort, revisions, page."""
     if "q" not in request.args:
-        abort(400, "Give a search in q, e.g. /api/v1/search?q=tax")
+        abort(400, _("Give a search in q, e.g. /api/v1/search?q=tax"))
     try:
         spec = search_service.spec_from_args(request.args)
     except search_service.SearchInputError as exc:

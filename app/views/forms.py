@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from babel import Locale
+from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -19,6 +21,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from app.services.revisions import COMMON_LANGUAGES
 from app.services.rules import MAX_COMMENT_CHARS, MAX_PROPOSAL_CHARS, MAX_REASON_CHARS
 from app.views.idempotency import new_key
 
@@ -49,11 +52,32 @@ def error_status(form: FlaskForm) -> int:
     return 413 if any(getattr(field, "too_long", False) for field in form) else 400
 
 
+#: WTForms' own messages that our forms can show, extracted into our catalogues (WTForms has no Uzbek).
+WTFORMS_MESSAGES = (
+    _l("This field is required."), _l("Invalid email address."), _l("Not a valid datetime value."),
+    _l("Not a valid choice."), _l("Invalid Choice: could not coerce."),
+    _l("Field must be between %(min)d and %(max)d characters long."),
+)
+
+
+class CatalogueTranslations:
+    """WTForms asks this for its built-in messages: answered from Muhokama's catalogues."""
+
+    def gettext(self, string: str) -> str:
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return get_translations().ungettext(singular, plural, n)
+
+
 class Form(FlaskForm):
     #: identifies this shown form, so sending it twice does the work once (app/views/idempotency.py)
     idempotency_key = HiddenField(default=new_key)
 
     class Meta:
+        def get_translations(self, form):
+            return CatalogueTranslations()
+
         def bind_field(self, form, unbound_field, options):
             filters = list(unbound_field.kwargs.get("filters", []))
             filters.insert(0, strip_controls)
@@ -143,10 +167,21 @@ class AnswerForm(Form):
 
 
 class DraftForm(Form):
-    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=300)])
-    agency = StringField(_l("Agency"), validators=[Optional(), Length(max=200)])
-    language = SelectField(_l("Language of the text"), choices=choices(("en", "English"), ("ru", "Русский"),
-                                                                      ("uz", "Oʻzbekcha")))
+    title = StringField(_l("Title"), validators=[InputRequired(), Length(max=300, message=_l("At most %(max)d characters."))])
+    agency = StringField(_l("Agency"), validators=[Optional(), Length(max=200, message=_l("At most %(max)d characters."))])
+    language = SelectField(_l("Language of the text"), validate_choice=False)
+    other_language = StringField(_l("…or another language: its ISO 639 code (e.g. kaa)"),
+                                 validators=[Optional(), Length(max=3, message=_l("At most %(max)d characters."))])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # the common languages of our drafts, each named in the reader's language
+        names = Locale.parse(str(get_locale())).languages
+        self.language.choices = choices(*((code, names.get(code, code)) for code in COMMON_LANGUAGES))
+
+    @property
+    def chosen_language(self) -> str:
+        return (self.other_language.data or "").strip().lower() or self.language.data
     summary = TextAreaField(_l("Summary"), validators=[Optional(), max_chars(5000)])
     opens = DateTimeLocalField(_l("Consultation opens"), validators=[DataRequired()])
     closes = DateTimeLocalField(_l("Consultation closes"), validators=[DataRequired()])

@@ -15,22 +15,25 @@ from flask import (
     url_for,
 )
 from flask_babel import get_translations
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app import activity, queries
+from app import activity, i18n, queries
 from app.clock import utcnow
 from app.database import write_in_read_request
 from app.extensions import db
 from app.links import safe_next
 from app.models import Agency, Clause, Draft, Follow, Revision, User
 from app.pagecache import public_page
-from app.services import notifications
+from app.services import accounts, notifications
 from app.views import pages
 from app.views.common import get_draft, get_revision, page_number, visible_comment
 from app.views.forms import CommentForm
+from drafts import refs
+from drafts.patterns import ARTICLE_KINDS, GROUP_KINDS
 
 bp = Blueprint("reading", __name__)
 
@@ -63,7 +66,7 @@ def draft_list():
     elif status == "upcoming":
         query = query.where(Draft.opens_at > now)
     elif status:
-        abort(400, "The status filter must be open, closed or upcoming.")
+        abort(400, _("The status filter must be open, closed or upcoming."))
     pagination = db.paginate(query.order_by(Draft.closes_at.desc()), page=page_number(), per_page=30,
                              error_out=False)
     agencies = db.session.scalars(select(Agency).order_by(Agency.name)).all()
@@ -86,12 +89,66 @@ def draft(slug: str, number: int | None = None):
         abort(404)
     is_current = revision.number == draft.current_revision_number
     counted = activity.draft_activity(draft)
-    sections = clause_sections(draft.slug, revision, None if is_current else revision.number, page, per_page)
+    sections = clause_sections(draft.slug, revision, None if is_current else revision.number, page, per_page,
+                               draft.language)
     return render_template("reading/draft.html", draft=draft, revision=revision,
                            clause_list=fill_counts(sections, counted.counts), page=page, pages=pages_total,
                            total_clauses=len(clauses), draft_comments=counted.draft_comments,
                            deadlines=counted.deadlines, revisions=counted.revisions, is_current=is_current,
                            now=utcnow(), history=_history(draft, revision, is_current))
+
+
+@bp.route("/drafts/<slug>/contents")
+@public_page
+def contents(slug: str):
+    """The table of contents of the current text: its parts, chapters and sections (its articles
+    when it has no such groups), each linked to the page of the draft where it starts."""
+    draft = get_draft(slug)
+    revision = get_revision(draft, None)
+    clauses = queries.cached_clauses(revision)
+    per_page = current_app.config["CLAUSES_PER_PAGE"]
+    groups = [i for i, c in enumerate(clauses) if c["kind"] in GROUP_KINDS]
+    shown = groups or [i for i, c in enumerate(clauses) if c["kind"] in ARTICLE_KINDS]
+    entries = [(clauses[i], i // per_page + 1, _depth(clauses[i]["kind"])) for i in shown]
+    return render_template("reading/contents.html", draft=draft, entries=entries, total=len(clauses))
+
+
+@bp.route("/drafts/<slug>/notice")
+def notice(slug: str):
+    """A one-page notice for a mahalla office's board: summary, deadline, how to take part, a short link."""
+    draft = get_draft(slug)
+    short_link = url_for("reading.short", draft_id=draft.id, _external=True).split("://", 1)[-1]
+    return render_template("reading/notice.html", draft=draft, short_link=short_link, now=utcnow())
+
+
+@bp.route("/d/<int:draft_id>")
+def short(draft_id: int):
+    """The short link printed on notices, easy to type on a phone."""
+    draft = db.session.get(Draft, draft_id)
+    if draft is None:
+        abort(404)
+    return redirect(url_for("reading.draft", slug=get_draft(draft.slug).slug))
+
+
+def _depth(kind: str) -> int:
+    """How far in a heading is set: parts, then chapters, then the rest."""
+    return {"book": 0, "part": 0, "title": 0, "subtitle": 1, "chapter": 1, "subchapter": 2}.get(kind, 2)
+
+
+@bp.route("/drafts/<slug>/goto")
+def goto(slug: str):
+    """"Go to article 45": understands 45, Article 45, 45-modda, Статья 45, § 2-1402.11, and opens
+    the page of the draft where that clause is, at the clause."""
+    draft = get_draft(slug)
+    wanted = (request.args.get("to") or "").strip()[:100]
+    if not wanted:
+        abort(400, _("Type the number of an article or section, e.g. 45 or 45-modda."))
+    clauses = queries.cached_clauses(get_revision(draft, None))
+    found = refs.find(clauses, wanted)
+    if found is None:
+        abort(404, _("This draft has no article or section “%(ref)s”.", ref=wanted))
+    page = clauses.index(found) // current_app.config["CLAUSES_PER_PAGE"] + 1
+    return redirect(url_for("reading.draft", slug=draft.slug, page=page if page > 1 else None, _anchor=found["eid"]))
 
 
 def _history(draft: Draft, revision: Revision, is_current: bool) -> dict:
@@ -131,15 +188,16 @@ def _note_seen(user: User, draft: Draft, follow: Follow | None) -> int | None:
 _PLACEHOLDERS = ("\x00comments\x00", "\x00for\x00", "\x00against\x00")
 
 
-def clause_sections(slug: str, revision: Revision, number: int | None, page: int, per_page: int):
+def clause_sections(slug: str, revision: Revision, number: int | None, page: int, per_page: int, lang: str):
     """The HTML of one page of a revision's clauses, without their counts: rendered once per process,
     as a revision never changes. ``number`` is None for the current revision (links without it)."""
-    return _clause_sections(revision.id, revision.chain_hash, slug, number, page, per_page, request.script_root)
+    return _clause_sections(revision.id, revision.chain_hash, slug, number, page, per_page, request.script_root,
+                            i18n.html_lang(lang))
 
 
 @lru_cache(maxsize=512)
 def _clause_sections(revision_id: int, chain_hash: str, slug: str, number: int | None, page: int,
-                     per_page: int, script_root: str) -> tuple[tuple[str, str, str, str, str, str | None], ...]:
+                     per_page: int, script_root: str, lang: str) -> tuple[tuple[str, str, str, str, str, str | None], ...]:
     section = get_template_attribute("reading/_clause.html", "clause_section")
     heading = get_template_attribute("reading/_clause.html", "structure_heading")
     marks = [Markup(p) for p in _PLACEHOLDERS]
@@ -147,12 +205,12 @@ def _clause_sections(revision_id: int, chain_hash: str, slug: str, number: int |
     clauses = queries.clauses_by_id(revision_id, chain_hash)
     for c in clauses[(page - 1) * per_page: page * per_page]:
         link = url_for("reading.clause", slug=slug, eid=c["eid"], number=number)
-        html = str(section(c, link, *marks))
+        html = str(section(c, link, lang, *marks))
         rest, _, tail = html.rpartition(_PLACEHOLDERS[2])
         rest, _, before_against = rest.rpartition(_PLACEHOLDERS[1])
         head, _, before_for = rest.rpartition(_PLACEHOLDERS[0])
         # a heading without text is shown as a heading unless people commented on it or voted
-        plain = str(heading(c, link)) if not c["text"] else None
+        plain = str(heading(c, link, lang)) if not c["text"] else None
         out.append((c["key"], head, before_for, before_against, tail, plain))
     return tuple(out)
 
@@ -212,6 +270,9 @@ def set_language(code: str):
     """Remember the reader's language and go back to where they were."""
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
+    if current_user.is_authenticated and current_user.language != code:
+        with write_in_read_request(db.session):
+            accounts.set_language(current_user, code)
     response = redirect(safe_next(request.args.get("next")) or url_for("reading.home"))
     response.set_cookie("lang", code, max_age=365 * 86400, samesite="Lax", httponly=True)
     return response

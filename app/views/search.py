@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -10,7 +11,7 @@ from app.search import service
 
 bp = Blueprint("search", __name__)
 
-KIND_LABELS = {"draft": "Drafts", "clause": "Clauses", "comment": "Comments"}
+KIND_LABELS = {"draft": _l("Drafts"), "clause": _l("Clauses"), "comment": _l("Comments")}
 
 
 @bp.route("/search")

@@ -110,7 +110,7 @@ def new_draft():
         return page(draft_preview(doc.clauses()))
     try:
         draft = revisions.import_draft(data, doc=doc, fmt=fmt or "md", filename=filename, title=form.title.data,
-                                       agency_name=agency, lang=form.language.data, summary=form.summary.data or "",
+                                       agency_name=agency, lang=form.chosen_language, summary=form.summary.data or "",
                                        opens_at=to_utc(form.opens.data), closes_at=to_utc(form.closes.data),
                                        author=current_user)
     except RuleError as exc:
