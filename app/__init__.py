@@ -21,6 +21,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(ROOT / "templates"), instance_path=str(ROOT / "instance"))
     app.config.update(config_module.DEFAULTS)
     app.config.update(config_module.from_env() if test_config is None else test_config)
+    # the remember-me cookie is as private as the session cookie
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config.get("SESSION_COOKIE_SECURE", False))
     Path(app.instance_path).mkdir(exist_ok=True)
     if app.config.get("PROXY_COUNT"):
         # Behind nginx: trust that many proxies for the client address (rate limits, logs).

@@ -58,6 +58,7 @@ def from_env() -> dict:
         "SMS_RATE_LIMIT": os.environ.get("SMS_RATE_LIMIT", "3/hour;10/day"),
         # photos of initiative budget projects (re-encoded JPEGs named by their hash)
         "BUDGET_PHOTO_DIR": os.environ.get("BUDGET_PHOTO_DIR", str(ROOT / "instance" / "budget_photos")),
+        "REPORT_THRESHOLD": int(os.environ.get("REPORT_THRESHOLD", "3")),
     }
 
 
@@ -80,6 +81,9 @@ DEFAULTS = {
     "BABEL_DEFAULT_LOCALE": "en",
     "LANGUAGES": ("en", "ru", "uz", "uz_Cyrl"),
     "COMMENTS_PER_PAGE": 20,
+    "REPORT_THRESHOLD": 3,
+    "MIN_FILL_SECONDS": 3,  # a public form sent sooner after it was shown is a script's
+    "CAPTCHA": None,  # a plug-in with widget() and verify(form, remote_addr); see app/views/humans.py  # open reports that hide a contribution pending review
     "PAGE_CACHE_SECONDS": 2,  # anonymous public pages; see app/pagecache.py
     "CLAUSES_PER_PAGE": 60,
     "API_PAGE_SIZE": 100,

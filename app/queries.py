@@ -147,7 +147,8 @@ def comment_threads(draft: Draft, clause_key: str | None, page: int, per_page: i
                     proposal_id: int | None = None):
     """One page of top-level comments on a clause, the whole draft or a proposal, with all their
     replies, what later revisions did to their clause, and staff's decisions on them."""
-    query = select(Comment).where(Comment.draft_id == draft.id, public(Comment), Comment.parent_id.is_(None))
+    # hidden comments stay in threads as tombstones (reason and date, never the text)
+    query = select(Comment).where(Comment.draft_id == draft.id, Comment.parent_id.is_(None))
     if proposal_id is not None:
         query = query.where(Comment.proposal_id == proposal_id)
     else:
@@ -158,7 +159,7 @@ def comment_threads(draft: Draft, clause_key: str | None, page: int, per_page: i
                              error_out=False)
     roots = list(pagination.items)
     replies = db.session.scalars(select(Comment).options(selectinload(Comment.author)).where(
-        Comment.root_id.in_([c.id for c in roots]), public(Comment))
+        Comment.root_id.in_([c.id for c in roots]))
         .order_by(Comment.created_at, Comment.id)).all() if roots else []
     children: dict[int, list[Comment]] = {}
     for reply in replies:
@@ -168,10 +169,10 @@ def comment_threads(draft: Draft, clause_key: str | None, page: int, per_page: i
 
 
 def thread_of(comment: Comment) -> tuple[Comment, dict[int, list[Comment]], list[Comment]]:
-    """The visible thread a comment belongs to: its root, the replies by parent, all in order."""
+    """The thread a comment belongs to (hidden ones as tombstones): its root, the replies by parent."""
     root_id = comment.root_id or comment.id
     thread = db.session.scalars(select(Comment).where(
-        (Comment.root_id == root_id) | (Comment.id == root_id), public(Comment))
+        (Comment.root_id == root_id) | (Comment.id == root_id))
         .order_by(Comment.created_at, Comment.id)).all()
     children: dict[int, list[Comment]] = {}
     for reply in thread:

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from app import i18n
+from app import i18n, queries
 from app.clock import utcnow
 from app.extensions import db
 from app.labels import status_label
@@ -74,7 +74,7 @@ def format_moment(value: datetime | None, fmt: str = "medium") -> str:
 
 def page_url(page: int) -> str:
     """The current URL with another ?page=."""
-    args = request.args.to_dict()
+    args = {name: value[:2000] for name, value in request.args.items() if len(name) <= 20}  # echo little
     args["page"] = str(page)
     return f"{request.path}?{urlencode(args)}"
 
@@ -90,10 +90,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["label"] = status_label
     app.jinja_env.filters["html_lang"] = i18n.html_lang
     app.jinja_env.filters["dt"] = format_moment
+    # messages stored in English (notifications) are shown in the reader's language when known
+    app.jinja_env.filters["stored_message"] = lambda message: gettext(message)
     app.jinja_env.filters["iso"] = lambda value: value.astimezone(timezone.utc).isoformat() if value else ""
     app.jinja_env.globals["time_left"] = time_left
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["page_url"] = page_url
+    app.jinja_env.globals["is_public"] = queries.is_public
     app.jinja_env.globals["diff_url"] = diff_path
     app.jinja_env.globals["idempotency_key"] = new_key
     app.jinja_env.globals["public_url"] = public_url

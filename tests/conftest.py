@@ -38,6 +38,7 @@ def make_config(url: str, tmp_path: Path, **extra) -> dict:
         "BASE_URL": "http://localhost",
         "DEFAULT_TIMEZONE": "Asia/Tashkent",
         "SESSION_COOKIE_SECURE": False,
+        "MIN_FILL_SECONDS": 0,  # tests send forms at once; tests/test_humans.py checks the wait
         "PAGE_CACHE_SECONDS": 0,  # tests that check freshness must not see a micro-cached page
         **extra,
     }

@@ -50,6 +50,7 @@ from app.models.messaging import (
     Job,
     MailSettings,
 )
+from app.models.moderation import REPORT_REASONS, Report, UserBlock
 
 __all__ = ["ASSISTED_CHANNELS", "AssistedEntry", "DISPOSITIONS", "PHASES", "PROJECT_STATUSES", "PROPOSAL_STATUSES", "REQUIREMENTS", "RESPONDENT_TYPES",
            "ROLES", "STANCES", "Agency", "Attribution", "AuditLog", "BudgetBallot", "BudgetComplaint", "BudgetPhone",
@@ -57,4 +58,4 @@ __all__ = ["ASSISTED_CHANNELS", "AssistedEntry", "DISPOSITIONS", "PHASES", "PROJ
            "ClauseVote", "Comment", "CommentVersion", "DeadlineChange", "Disposition", "Draft", "Follow",
            "IdempotencyKey", "Notification", "Proposal", "ProposalVote", "Revision", "SearchOutbox", "UTCDateTime",
            "User", "utcnow", "EMAIL_FREQUENCIES", "JOB_STATES", "AgencyFollow", "Announcement", "ClauseFollow", "Job",
-           "MailSettings"]
+           "MailSettings", "REPORT_REASONS", "Report", "UserBlock"]

@@ -3,12 +3,11 @@ proposals, decisions, follows, notifications and the search outbox."""
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -18,31 +17,13 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
 
 from app.clock import utcnow
 from app.extensions import Base
+from app.models.types import UTCDateTime
 
 
-class UTCDateTime(TypeDecorator):
-    """Timezone-aware UTC datetimes on every backend (SQLite forgets the zone)."""
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is not None:
-            if value.tzinfo is None:
-                raise ValueError("naive datetime; store UTC-aware datetimes only")
-            value = value.astimezone(timezone.utc)
-        return value
-
-    def process_result_value(self, value, dialect):
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value
-
-
-ROLES = ("citizen", "staff", "admin")
+ROLES = ("citizen", "moderator", "staff", "admin")
 STANCES = ("for", "against", "neutral")
 #: who a comment or proposal speaks for; all but "citizen" name their organisation
 RESPONDENT_TYPES = ("citizen", "ngo", "business", "public_body", "academic")
@@ -58,7 +39,7 @@ class Agency(Base):
 
 class User(UserMixin, Base):
     __tablename__ = "user_account"
-    __table_args__ = (CheckConstraint("role IN ('citizen', 'staff', 'admin')", name="role"),)
+    __table_args__ = (CheckConstraint("role IN ('citizen', 'moderator', 'staff', 'admin')", name="role"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     #: stored lower-cased; never shown to anyone but its owner and never exported
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -73,6 +54,9 @@ class User(UserMixin, Base):
     #: the interface language the person chose (en, ru, uz, uz_Cyrl); None: the browser decides
     language: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: a moderator's block: no taking part until then (the history is in user_block)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    block_reason: Mapped[str] = mapped_column(Text, default="")
 
     agency: Mapped[Agency | None] = relationship()
 
@@ -82,6 +66,13 @@ class User(UserMixin, Base):
     @property
     def is_staff(self) -> bool:
         return self.role in ("staff", "admin")
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in ("moderator", "admin")
+
+    def blocked_at(self, now: datetime) -> bool:
+        return self.blocked_until is not None and self.blocked_until > now
 
     @property
     def is_confirmed(self) -> bool:
@@ -209,6 +200,12 @@ class Comment(Base):
     is_official: Mapped[bool] = mapped_column(default=False)
     respondent_type: Mapped[str] = mapped_column(String(16), default="citizen", server_default="citizen")
     organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: moderation: why and when it was hidden (shown on its tombstone), hidden by reports awaiting a
+    #: moderator, and when its author said "this was not me"
+    hidden_reason: Mapped[str] = mapped_column(Text, default="")
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pending_review: Mapped[bool] = mapped_column(default=False)
+    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -249,7 +246,8 @@ class ClauseVote(Base):
 
 
 class AuditLog(Base):
-    """Who did what to whom; staff actions and account events."""
+    """Who did what to whom; staff, moderation and account events. Append-only: each entry's hash
+    covers its content and the previous entry's hash, so an altered or removed entry shows."""
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -257,6 +255,8 @@ class AuditLog(Base):
     target: Mapped[str] = mapped_column(String(255), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    entry_hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 PROPOSAL_STATUSES = ("open", "accepted", "partly_accepted", "rejected", "withdrawn", "superseded")
@@ -292,6 +292,12 @@ class Proposal(Base):
     hidden: Mapped[bool] = mapped_column(default=False)
     respondent_type: Mapped[str] = mapped_column(String(16), default="citizen", server_default="citizen")
     organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: moderation: why and when it was hidden (shown on its tombstone), hidden by reports awaiting a
+    #: moderator, and when its author said "this was not me"
+    hidden_reason: Mapped[str] = mapped_column(Text, default="")
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pending_review: Mapped[bool] = mapped_column(default=False)
+    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

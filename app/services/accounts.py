@@ -40,6 +40,24 @@ def unique_slug(model: type[Agency] | type[Draft], text: str, max_len: int = 80)
     return slug
 
 
+def name_key(name: str) -> str:
+    """How a name reads, for comparing: compatibility forms folded, case and spacing ignored."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def copies_an_official(name: str, user_id: int | None = None) -> bool:
+    """True when a name reads like a staff member's, a moderator's or an agency's (people must
+    not pass for officials); the person's own current name is allowed."""
+    key = name_key(name)
+    if not key:
+        return False
+    officials = db.session.scalars(select(User.display_name).where(
+        User.role.in_(("staff", "moderator", "admin")), User.id != (user_id or 0)))
+    agencies = db.session.scalars(select(Agency.name))
+    return any(name_key(n) == key for n in officials) or any(
+        name_key(a) == key or name_key(a) in key for a in agencies)
+
+
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from app.clock import utcnow
 from app.models import RESPONDENT_TYPES, ROLES, STANCES, Draft, User
 
 MAX_COMMENT_CHARS = 5_000
@@ -55,6 +56,17 @@ def authorize(user: User | None, draft: Draft | None = None) -> None:
         raise RuleError(_("Only staff of the draft's agency can do this."), 403)
 
 
+def authorize_moderator(user: User | None) -> None:
+    """The one check of moderation rights: moderators and admins.
+
+    :raise RuleError: 401 when logged out, 403 otherwise.
+    """
+    if user is None or not getattr(user, "is_authenticated", True):
+        raise RuleError(_("Please log in to do that."), 401)
+    if not user.is_moderator:
+        raise RuleError(_("Only moderators can do this."), 403)
+
+
 def check_role(role: str) -> str:
     if role not in ROLES:
         raise RuleError(_("Unknown role %(role)r: use %(roles)s.", role=role, roles=", ".join(ROLES)))
@@ -85,8 +97,17 @@ def check_can_take_part(user: User, draft: Draft, now: datetime | None = None) -
     """:raise RuleError: unless the user may comment and vote on this draft now."""
     if not user.is_confirmed:
         raise RuleError(_("Please confirm your email address before taking part."), 403)
+    check_not_blocked(user, now)
     status = draft.status(now)
     if status == "upcoming":
         raise RuleError(_("This consultation has not opened yet; you can read the draft but not take part."), 403)
     if status == "closed":
         raise RuleError(_("This consultation is closed; you can read the draft but no longer take part."), 403)
+
+
+def check_not_blocked(user: User, now: datetime | None = None) -> None:
+    """:raise RuleError: 403 with the moderator's reason and the end date while a block lasts."""
+    now = now or utcnow()
+    if user.blocked_at(now):
+        raise RuleError(_("A moderator blocked you from taking part until %(date)s: %(reason)s",
+                          date=user.blocked_until.strftime("%Y-%m-%d %H:%M UTC"), reason=user.block_reason), 403)

@@ -13,6 +13,8 @@ from app.views import (
     budget_staff,
     feeds,
     history,
+    humans,
+    moderation,
     participation,
     proposals,
     reading,
@@ -25,9 +27,10 @@ from app.views import (
 
 BLUEPRINTS = (reading.bp, participation.bp, proposals.bp, staff.bp, review.bp, history.bp, accounts.bp,
               search.bp, api.bp, alerts.bp, feeds.bp, report.bp, budget.bp, budget_staff.bp, site.bp,
-              assisted.bp)
+              assisted.bp, moderation.bp)
 
 
 def register(app: Flask) -> None:
+    app.jinja_env.globals["human_fields"] = humans.fields
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

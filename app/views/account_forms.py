@@ -5,6 +5,7 @@ import unicodedata
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -17,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
+from app.services import accounts as account_service
 from app.views.forms import CatalogueTranslations
 
 
@@ -38,6 +40,16 @@ def readable_text(form, field) -> None:
         raise ValidationError(_l("This contains characters that could not be read. Please type it again."))
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value):
         raise ValidationError(_l("This contains invisible control characters. Please type it again."))
+
+
+def fair_name(form, field) -> None:
+    """Names that could mislead: direction overrides and invisible characters (Unicode format
+    characters) that reorder or hide letters, and names that copy an official's or an agency's."""
+    value = field.data or ""
+    if any(unicodedata.category(ch) == "Cf" for ch in value):
+        raise ValidationError(_l("A name cannot contain invisible or direction-changing characters."))
+    if account_service.copies_an_official(value, getattr(current_user, "id", None)):
+        raise ValidationError(_l("This name belongs to an official or an agency. Please choose another."))
 
 
 def _strip(value):
@@ -73,7 +85,7 @@ def _display_name_field():
     return StringField(_l("Your name, as others will see it"), filters=[_name], validators=[
         DataRequired(_l("Please enter a name.")),
         Length(max=NAME_MAX, message=_l("A name can be at most %(max)d characters long.")),
-        readable_text])
+        readable_text, fair_name])
 
 
 class RegisterForm(AccountForm):

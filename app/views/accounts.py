@@ -25,6 +25,8 @@ from app.services import accounts as account_service
 from app.services import emails, mail
 from app.services.audit import audit
 from app.services.rules import RuleError
+from app.views import humans
+from app.views.common import whole_number
 from app.views.account_forms import (
     ChangePasswordForm,
     EmailForm,
@@ -50,9 +52,10 @@ MAIL_LIMIT = "5/minute"
 def load_user(user_id: str) -> User | None:
     """Sessions carry "id:session_token"; a rotated token logs that session out."""
     uid, _sep, token = user_id.partition(":")
-    if not uid.isdigit() or not token:
+    uid = whole_number(uid)
+    if uid is None or not token:
         return None
-    user = db.session.get(User, int(uid))
+    user = db.session.get(User, uid)
     return user if user is not None and secrets.compare_digest(user.session_token.encode(), token.encode()) else None
 
 
@@ -150,6 +153,9 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:  # a copy of the session cookie kept from before must not work after
+        current_user.session_token = secrets.token_hex(16)
+        db.session.commit()
     _end_session()
     flash(_("You are logged out."))
     return redirect(_home())
@@ -163,6 +169,8 @@ def register():
     if current_user.is_authenticated:
         return redirect(_home())
     form = RegisterForm()
+    if form.is_submitted():
+        humans.check()
     if form.validate_on_submit():
         email = form.email.data
         user = _find_user(email)

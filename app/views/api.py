@@ -32,7 +32,7 @@ from app.search import service as search_service
 from app.search.documents import KINDS
 from app.services import budget_ballots
 from app.services.revisions import record_time
-from app.views.common import get_revision, number_arg
+from app.views.common import MAX_ID, get_revision, number_arg, whole_number
 from app.views.openapi import (
     BOOLEAN,
     DATETIME,
@@ -165,8 +165,13 @@ def revision(slug: str, number: int):
 def _decode_cursor(raw: str) -> tuple[datetime, int]:
     try:
         data = json.loads(base64.urlsafe_b64decode(raw.encode() + b"=" * (-len(raw) % 4)))
-        return datetime.fromisoformat(data[0]), int(data[1])
-    except (ValueError, TypeError, IndexError, KeyError, binascii.Error, UnicodeError, json.JSONDecodeError):
+        at, last_id = datetime.fromisoformat(data[0]), data[1]
+        # ids beyond a database integer, floats such as 1.5e300 or Infinity, and naive times name no page
+        if type(last_id) is not int or not 0 <= last_id <= MAX_ID or at.tzinfo is None:
+            raise ValueError(raw)
+        return at.astimezone(UTC), last_id
+    except (ValueError, TypeError, IndexError, KeyError, OverflowError, binascii.Error, UnicodeError,
+            json.JSONDecodeError):
         abort(400, _("The cursor is not valid; use the next_cursor of a previous page."))
 
 
@@ -190,9 +195,9 @@ def comments(slug: str):
     """Visible comments in order of last change, paged by an opaque cursor; ``updated_since`` for sync."""
     d = published(slug)
     limit_raw = request.args.get("limit", str(current_app.config["API_PAGE_SIZE"]))
-    if not limit_raw.isdigit() or not 1 <= int(limit_raw) <= 500:
+    limit = whole_number(limit_raw, 500)
+    if not limit:
         abort(400, _("limit must be a whole number from 1 to 500."))
-    limit = int(limit_raw)
     query = (select(Comment, User.display_name, Clause.eid, Revision.number)
              .join(User, User.id == Comment.author_id)
              .join(Revision, Revision.id == Comment.revision_id)
@@ -207,10 +212,11 @@ def comments(slug: str):
     if since:
         try:
             since_dt = datetime.fromisoformat(since.replace("Z", "+00:00"))
-        except ValueError:
+            if since_dt.tzinfo is None:
+                since_dt = since_dt.replace(tzinfo=UTC)
+            since_dt = since_dt.astimezone(UTC)
+        except (ValueError, OverflowError):
             abort(400, _("updated_since must be an ISO 8601 date-time, e.g. 2026-01-31T12:00:00Z."))
-        if since_dt.tzinfo is None:
-            since_dt = since_dt.replace(tzinfo=UTC)
         query = query.where(Comment.updated_at > since_dt)
     if request.args.get("cursor"):
         at, last_id = _decode_cursor(request.args["cursor"])

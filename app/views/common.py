@@ -11,9 +11,20 @@ from flask_login import current_user
 from app import queries
 from app.extensions import db
 from app.models import BudgetProject, BudgetRound, Comment, Draft, Proposal, Revision
+from app.security import MAX_ID
 from app.services.rules import authorize
 
 _NUMBER = re.compile(r"[0-9]{1,6}")
+_ID = re.compile(r"[0-9]{1,10}")
+
+
+def whole_number(raw: str | None, limit: int = MAX_ID) -> int | None:
+    """``raw`` as a whole number from 0 to ``limit``, or None. ``str.isdigit`` is not enough: it
+    accepts "²" and other digits ``int`` refuses, and numbers beyond what the database stores."""
+    if raw is None or not _ID.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if value <= limit else None
 
 
 def get_draft(slug: str) -> Draft:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 
 from flask import (
     Blueprint,
@@ -87,8 +88,14 @@ def register(slug: str):
 
 
 def spreadsheet_safe(value: str) -> str:
-    """Cells starting with = + - @ (or tab/CR) are formulas to spreadsheets: prefix a quote."""
-    return "'" + value if value and value[0] in "=+-@\t\r" else value
+    """Cells a spreadsheet may read as a formula get a quote in front: those starting with = + - @
+    tab or CR, also after leading spaces or separators such as ``;=``, and their full-width forms
+    (＝ ＋ － ＠), which spreadsheets fold to ASCII."""
+    head = unicodedata.normalize("NFKC", value).lstrip(" ;,\u3000")[:1]
+    return "'" + value if value and (head in _FORMULA or value[0] in "\t\r") else value
+
+
+_FORMULA = frozenset("=+-@")
 
 
 @bp.route("/drafts/<slug>/dispositions.csv")

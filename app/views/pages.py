@@ -60,6 +60,10 @@ def get_proposal(slug: str, proposal_id: int) -> tuple[Proposal, Draft]:
 
 def proposal_page(slug: str, proposal_id: int, *, form=None, status: int = 200):
     """One proposal: the change it makes, its votes, its discussion and staff's decision."""
+    draft = get_draft(slug)
+    hidden = db.session.get(Proposal, proposal_id)
+    if hidden is not None and hidden.draft_id == draft.id and not queries.is_public(hidden):
+        return render_template("proposals/hidden.html", draft=draft, proposal=hidden), status
     proposal, draft = get_proposal(slug, proposal_id)
     current = queries.find_clause(queries.current_revision(draft), key=proposal.clause_key)
     pagination, roots, children, extra = _threads(draft, proposal.clause_key, proposal.id)

@@ -10,7 +10,7 @@ from app.extensions import db, limiter
 from app.models import Comment, Draft
 from app.services import comments, receipts, votes
 from app.services.rules import RuleError
-from app.views import pages
+from app.views import humans, pages
 from app.views.common import (
     comment_limit,
     draft_of,
@@ -18,6 +18,7 @@ from app.views.common import (
     get_draft,
     user_or_address,
     visible_comment,
+    whole_number,
 )
 from app.views.forms import CommentForm, EditForm, VoteForm, error_status
 from app.views.idempotency import idempotent
@@ -32,6 +33,7 @@ bp = Blueprint("participation", __name__)
 def post_comment(slug: str):
     """Post a comment on a clause or the whole draft, or a reply."""
     draft = get_draft(slug)
+    humans.check()
     form = CommentForm()
     clause_key = form.clause_key.data or None
     clause = None
@@ -41,9 +43,10 @@ def post_comment(slug: str):
             abort(404, _("That clause is not part of the current revision."))
     parent = None
     if form.parent_id.data:
-        if not form.parent_id.data.isdigit():
+        parent_id = whole_number(form.parent_id.data)
+        if parent_id is None:
             abort(400, _("The comment you replied to is not valid."))
-        parent = db.session.get(Comment, int(form.parent_id.data))
+        parent = db.session.get(Comment, parent_id)
         if not queries.is_public(parent) or parent.draft_id != draft.id:
             abort(404, _("The comment you replied to does not exist."))
     if not form.validate():

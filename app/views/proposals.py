@@ -11,13 +11,14 @@ from app.extensions import db, limiter
 from app.models import Comment, Proposal
 from app.services import comments, proposals, receipts, votes
 from app.services.rules import RuleError
-from app.views import pages
+from app.views import humans, pages
 from app.views.common import (
     comment_limit,
     get_clause,
     get_draft,
     page_number,
     user_or_address,
+    whole_number,
 )
 from app.views.forms import (
     STATUS_LABELS,
@@ -49,6 +50,7 @@ def propose(slug: str, eid: str):
     if request.method == "GET":
         form.proposed_text.data = clause.text
         return page()
+    humans.check()
     if not form.validate():
         return page(status=error_status(form))
     action, text = form.action.data, (form.proposed_text.data or "").replace("\r\n", "\n").strip()
@@ -116,12 +118,14 @@ def vote(slug: str, proposal_id: int):
 def comment(slug: str, proposal_id: int):
     """Discuss a proposal."""
     proposal, draft = pages.get_proposal(slug, proposal_id)
+    humans.check()
     form = CommentForm()
     if not form.validate():
         return pages.proposal_page(slug, proposal_id, form=form, status=error_status(form))
     parent = None
     if form.parent_id.data:
-        parent = db.session.get(Comment, int(form.parent_id.data)) if form.parent_id.data.isdigit() else None
+        parent_id = whole_number(form.parent_id.data)
+        parent = db.session.get(Comment, parent_id) if parent_id is not None else None
         if parent is None or parent.proposal_id != proposal.id:
             abort(404, _("The comment you replied to does not exist."))
     item = comments.add_comment(current_user, draft, body=form.body.data, clause_key=proposal.clause_key,

@@ -26,11 +26,11 @@ from app.clock import utcnow
 from app.database import write_in_read_request
 from app.extensions import db
 from app.links import safe_next
-from app.models import Agency, Clause, Draft, Follow, Revision, User
+from app.models import Agency, Clause, Comment, Draft, Follow, Revision, User
 from app.pagecache import public_page
 from app.services import accounts, notifications
 from app.views import pages
-from app.views.common import get_draft, get_revision, page_number, visible_comment
+from app.views.common import get_draft, get_revision, page_number, whole_number
 from app.views.forms import CommentForm
 from drafts import refs
 from drafts.patterns import ARTICLE_KINDS, GROUP_KINDS
@@ -251,16 +251,16 @@ def draft_comments(slug: str):
 def comment(slug: str, comment_id: int):
     """Show one comment with its replies and its earlier versions."""
     draft = get_draft(slug)
-    item = visible_comment(comment_id)
-    if item.draft_id != draft.id:
+    item = db.session.get(Comment, comment_id)  # a hidden one shows as a tombstone in its thread
+    if item is None or item.draft_id != draft.id:
         abort(404)
     root, children, thread = queries.thread_of(item)
     clause = None
     if item.clause_key:
         clause = db.session.scalar(select(Clause).where(Clause.revision_id == item.revision_id,
                                                         Clause.key == item.clause_key))
-    reply_to = request.args.get("reply", "")
-    reply_to = int(reply_to) if reply_to.isdigit() and any(c.id == int(reply_to) for c in thread) else root.id
+    reply_to = whole_number(request.args.get("reply"))
+    reply_to = reply_to if any(c.id == reply_to for c in thread) else root.id
     return render_template("reading/comment.html", draft=draft, item=item, root=root, children=children,
                            clause=clause, form=CommentForm(parent_id=reply_to), now=utcnow())
 

@@ -22,6 +22,7 @@ from app.views.common import (
     page_number,
     valid,
     visible_comment,
+    whole_number,
 )
 from app.views.forms import STATUS_LABELS, AnswerForm, DecisionForm
 from app.views.idempotency import idempotent
@@ -85,7 +86,7 @@ def queue(slug: str):
     sort = request.args.get("sort", "votes")
     min_support = request.args.get("min_support", "")
     if kind not in ("proposals", "comments") or sort not in ("votes", "newest") or \
-            (min_support and not min_support.lstrip("-").isdigit()):
+            (min_support and whole_number(min_support.removeprefix("-"), 10**6) is None):
         abort(400, _("Unknown filter."))
     query = _queue_query(draft, kind, clause_key, status, sort, min_support)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
@@ -155,9 +156,10 @@ def answer(comment_id: int):
 
 def _selected_ids() -> list[int]:
     raw = request.form.getlist("proposal")
-    if any(not x.isdigit() for x in raw):
+    ids = [whole_number(x) for x in raw]
+    if None in ids:
         abort(400, _("The selected proposals are not valid."))
-    return sorted({int(x) for x in raw})
+    return sorted(set(ids))
 
 
 @bp.route("/staff/drafts/<slug>/merge", methods=["GET", "POST"])

@@ -20,16 +20,16 @@ def page():
     try:
         spec = service.spec_from_args(request.args)
     except service.SearchInputError as exc:
-        return render_template("search/results.html", result=None, error=str(exc), args=request.args,
+        return render_template("search/results.html", result=None, error=str(exc), args=_args(),
                                kinds=KIND_LABELS, agencies=_agencies(), link=link), 400
     result = service.search(spec) if spec.q.strip() else None
-    return render_template("search/results.html", result=result, error=None, args=request.args,
+    return render_template("search/results.html", result=result, error=None, args=_args(),
                            kinds=KIND_LABELS, agencies=_agencies(), link=link)
 
 
 def link(**changes) -> str:
     """This search with some arguments changed (None removes one) and back on page 1."""
-    args = request.args.to_dict()
+    args = _args()
     args.pop("page", None)
     for name, value in changes.items():
         if value is None:
@@ -37,6 +37,13 @@ def link(**changes) -> str:
         else:
             args[name] = value
     return url_for("search.page", **args)
+
+
+def _args() -> dict[str, str]:
+    """The request's arguments, each cut to what a search can use: every link on the page repeats
+    them, so a million-character query must not be echoed into each."""
+    return {name: value[:service.MAX_QUERY_CHARS if name == "q" else 200]
+            for name, value in request.args.items() if len(name) <= 20}
 
 
 def _agencies():

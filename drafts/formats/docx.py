@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import zipfile
 from collections import defaultdict
 
@@ -22,7 +23,11 @@ from drafts.parse import parse
 from drafts.patterns import ATX_RE, RULE_RE
 from drafts.text import escape_inline
 
-MAX_UNZIPPED_BYTES = 200_000_000
+MAX_UNZIPPED_BYTES = 50_000_000
+#: a law of 10,000 articles has fewer paragraphs; more is not a law, and would tie up a worker
+MAX_PARAGRAPHS = 50_000
+#: seconds a conversion may take before it is given up (checked every few hundred paragraphs)
+MAX_SECONDS = 20.0
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _HEADING = re.compile(r"(?:heading|überschrift|заголовок)\s*(\d)", re.IGNORECASE)
 _ROMAN = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
@@ -51,7 +56,7 @@ def _open(data: bytes):
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             if sum(i.file_size for i in z.infolist()) > MAX_UNZIPPED_BYTES:
-                raise ParseError("the .docx file unpacks to more than 200 MB")
+                raise ParseError("the .docx file unpacks to more than 50 MB")
         return docx.Document(io.BytesIO(data))
     except ParseError:
         raise
@@ -82,10 +87,9 @@ def _levels(document) -> dict[tuple[str, int], tuple[str, str]]:
     return out
 
 
-def _num_pr(paragraph) -> tuple[str, int] | None:
+def _num_pr(p_element, style) -> tuple[str, int] | None:
     """(numId, ilvl) of an automatically numbered paragraph, from it or from its style."""
-    style = paragraph.style
-    for el in (paragraph._p, style.element if style is not None else None):
+    for el in (p_element, style.element if style is not None else None):
         ppr = el.find(_W + "pPr") if el is not None else None
         num_pr = ppr.find(_W + "numPr") if ppr is not None else None
         if num_pr is not None:
@@ -110,7 +114,15 @@ def to_lines(document) -> list[str]:
     counters: dict[str, list[int]] = defaultdict(lambda: [0] * 9)
     out: list[str] = []
     body = document.element.body
+    # python-docx finds a paragraph's style by searching all styles each time: look each id up once
+    styles: dict[str | None, object] = {}
+    started, seen = time.monotonic(), 0
     for child in body.iterchildren():
+        seen += child.tag in (_W + "p", _W + "tbl")
+        if seen > MAX_PARAGRAPHS:
+            raise ParseError(f"the .docx file has more than {MAX_PARAGRAPHS:,} paragraphs")
+        if seen % 500 == 0 and time.monotonic() - started > MAX_SECONDS:
+            raise ParseError("the .docx file takes too long to read")
         if child.tag == _W + "tbl":
             for row in Table(child, document).rows:
                 out.append("| " + " | ".join(_plain(c.text) for c in row.cells) + " |")
@@ -121,12 +133,18 @@ def to_lines(document) -> list[str]:
         text = _plain(p.text)
         if not text:
             continue
-        style = (p.style.name if p.style is not None else "") or ""
+        ppr = child.find(_W + "pPr")
+        style_ref = ppr.find(_W + "pStyle") if ppr is not None else None
+        style_id = style_ref.get(_W + "val") if style_ref is not None else None
+        if style_id not in styles:
+            styles[style_id] = p.style
+        style_obj = styles[style_id]
+        style = (style_obj.name if style_obj is not None else "") or ""
         m = _HEADING.search(style)
         if style.lower() == "title" or m:
             out.append("#" * (int(m.group(1)) + 1 if m else 1) + " " + text)
             continue
-        num = _num_pr(p)
+        num = _num_pr(child, style_obj)
         if num is None and "list" in style.lower():
             num = ("style:" + style, max(0, int(style[-1]) - 1) if style[-1].isdigit() else 0)
         if num is None:

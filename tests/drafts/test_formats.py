@@ -157,3 +157,37 @@ def test_akn_export_is_reimportable():
     again = load(to_akn(doc).encode(), fmt="akn")
     assert again.clauses() == doc.clauses()
     assert again.title == doc.title
+
+
+def many_paragraphs_docx(n: int) -> bytes:
+    """A .docx of ``n`` paragraphs, written straight into document.xml (python-docx adds slowly)."""
+    import zipfile
+    d = docx.Document()
+    buffer = io.BytesIO()
+    d.save(buffer)
+    source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    xml = source.read("word/document.xml").decode()
+    start = xml.index("<w:body>") + len("<w:body>")
+    body = "".join(f'<w:p><w:pPr><w:pStyle w:val="{"ListNumber" if i % 3 == 0 else "Normal"}"/></w:pPr>'
+                   f"<w:r><w:t>Article {i + 1}. Text {i}.</w:t></w:r></w:p>" for i in range(n))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in source.infolist():
+            z.writestr(item, xml[:start] + body + xml[start:] if item.filename == "word/document.xml"
+                       else source.read(item.filename))
+    return out.getvalue()
+
+
+def test_docx_paragraphs_are_capped(monkeypatch):
+    from drafts.formats import docx as docx_format
+    monkeypatch.setattr(docx_format, "MAX_PARAGRAPHS", 300)
+    assert len(load(many_paragraphs_docx(300), filename="law.docx").clauses()) >= 100
+    with pytest.raises(ParseError, match="more than 300 paragraphs"):
+        load(many_paragraphs_docx(301), filename="law.docx")
+
+
+def test_docx_reading_gives_up_after_its_time(monkeypatch):
+    from drafts.formats import docx as docx_format
+    monkeypatch.setattr(docx_format, "MAX_SECONDS", 0.0)
+    with pytest.raises(ParseError, match="too long"):
+        load(many_paragraphs_docx(1200), filename="law.docx")

@@ -1,0 +1,57 @@
+"""Moderation: reports by readers and blocks of people. Contributions are never deleted; hiding
+one is a state of the comment or proposal itself (app.models.core)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.clock import utcnow
+from app.extensions import Base
+from app.models.core import User, UTCDateTime
+
+REPORT_REASONS = ("spam", "abuse", "off_topic", "personal_data", "impersonation", "other")
+
+
+class Report(Base):
+    """A signed-in reader's report of a comment or proposal, once per reader and item."""
+    __tablename__ = "report"
+    __table_args__ = (
+        CheckConstraint("(comment_id IS NULL) <> (proposal_id IS NULL)", name="one_target"),
+        CheckConstraint("reason IN ('spam', 'abuse', 'off_topic', 'personal_data', 'impersonation', 'other')",
+                        name="reason"),
+        UniqueConstraint("reporter_id", "comment_id"), UniqueConstraint("reporter_id", "proposal_id"),
+        Index("ix_report_open", "resolved_at", "comment_id", "proposal_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"))
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"))
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: set when a moderator hid or restored the item
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class UserBlock(Base):
+    """A moderator's block of a person, with a reason and an end; lifting it early is recorded."""
+    __tablename__ = "user_block"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

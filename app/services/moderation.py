@@ -1,0 +1,219 @@
+"""Moderation that never deletes and always explains: reports by readers (N of them hide an item
+pending review), hiding with a public reason and restoring, blocking people for a while, and "this
+was not me" disputes. Every action is written to the hash-chained audit log."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app import queries
+from app.clock import utcnow
+from app.extensions import db
+from app.models import REPORT_REASONS, Comment, Draft, Proposal, Report, User, UserBlock
+from app.services.audit import audit
+from app.services.notifications import comment_link, notify, proposal_link
+from app.services.rules import (
+    MAX_REASON_CHARS,
+    RuleError,
+    authorize_moderator,
+    check_not_blocked,
+    clean_text,
+)
+
+Item = Comment | Proposal
+KINDS = {"comment": Comment, "proposal": Proposal}
+
+
+def N_(message: str) -> str:
+    """Marks a message stored in English and translated when shown (notifications, tombstones)."""
+    return message
+
+
+PENDING_REASON = N_("Hidden pending review after reports from readers.")
+
+
+def kind_of(item: Item) -> str:
+    return "comment" if isinstance(item, Comment) else "proposal"
+
+
+def target(item: Item) -> str:
+    return f"{kind_of(item)}:{item.id}"
+
+
+def link_of(item: Item) -> str:
+    draft = db.session.get(Draft, item.draft_id)
+    return comment_link(draft, item) if isinstance(item, Comment) else proposal_link(draft, item)
+
+
+def _set_public(item: Item, public: bool) -> None:
+    if isinstance(item, Comment):
+        item.status = "visible" if public else "hidden"
+    else:
+        item.hidden = not public
+
+
+def _report_filter(item: Item):
+    return Report.comment_id == item.id if isinstance(item, Comment) else Report.proposal_id == item.id
+
+
+def _tell_author(item: Item, message: str) -> None:
+    notify(item.author_id, db.session.get(Draft, item.draft_id), "moderation", message, link_of(item))
+
+
+def report(user: User, item: Item, *, reason: str, note: str = "", threshold: int = 3,
+           now: datetime | None = None) -> Report:
+    """Report a public contribution once; the ``threshold``-th open report hides it pending review."""
+    now = now or utcnow()
+    if not user.is_confirmed:
+        raise RuleError(_("Please confirm your email address before taking part."), 403)
+    check_not_blocked(user, now)
+    if reason not in REPORT_REASONS:
+        raise RuleError(_("Choose a reason for the report."), field="reason")
+    if not queries.is_public(item):
+        raise RuleError(_("This contribution is already hidden."), 409)
+    if item.author_id == user.id:
+        raise RuleError(_("You cannot report your own contribution."), 403)
+    note = clean_text(note, _("The note"), MAX_REASON_CHARS, required=False)
+    if db.session.scalar(select(Report.id).where(_report_filter(item), Report.reporter_id == user.id)):
+        raise RuleError(_("You have already reported this."), 409)
+    row = Report(reporter_id=user.id, reason=reason, note=note, created_at=now,
+                 **{f"{kind_of(item)}_id": item.id})
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        raise RuleError(_("You have already reported this."), 409) from None
+    audit(user, "report.create", target(item), reason)
+    open_reports = db.session.scalar(select(func.count()).select_from(Report).where(
+        _report_filter(item), Report.resolved_at.is_(None)))
+    if open_reports >= max(1, threshold):
+        _set_public(item, False)
+        item.pending_review, item.hidden_reason, item.hidden_at = True, PENDING_REASON, now
+        _tell_author(item, N_("One of your contributions was hidden pending review after reports from readers. "
+                              "A moderator will look at it."))
+        audit(None, "moderation.auto_hide", target(item), "reports")
+    return row
+
+
+def hide(moderator: User, item: Item, *, reason: str, explanation: str, now: datetime | None = None) -> None:
+    """Hide a contribution with a public reason; it stays in the database and leaves a tombstone."""
+    authorize_moderator(moderator)
+    if reason not in REPORT_REASONS:
+        raise RuleError(_("Choose a reason for the report."), field="reason")
+    explanation = clean_text(explanation, _("The public reason"), MAX_REASON_CHARS)
+    now = now or utcnow()
+    _set_public(item, False)
+    item.pending_review, item.hidden_reason, item.hidden_at = False, explanation, now
+    _resolve(item, now)
+    _tell_author(item, N_("A moderator hid one of your contributions. The reason is shown in its place."))
+    audit(moderator, "moderation.hide", target(item), reason)
+
+
+def restore(moderator: User, item: Item, *, now: datetime | None = None) -> None:
+    """Show a hidden contribution again (its reports are closed)."""
+    authorize_moderator(moderator)
+    now = now or utcnow()
+    if queries.is_public(item) and not item.pending_review:
+        raise RuleError(_("This contribution is not hidden."), 409)
+    _set_public(item, True)
+    item.pending_review, item.hidden_reason, item.hidden_at = False, "", None
+    _resolve(item, now)
+    _tell_author(item, N_("A moderator restored one of your contributions."))
+    audit(moderator, "moderation.restore", target(item))
+
+
+def dismiss(moderator: User, item: Item, *, now: datetime | None = None) -> None:
+    """Close the reports on a contribution that stays public."""
+    authorize_moderator(moderator)
+    _resolve(item, now or utcnow())
+    audit(moderator, "moderation.dismiss", target(item))
+
+
+def _resolve(item: Item, now: datetime) -> None:
+    db.session.execute(update(Report).where(_report_filter(item), Report.resolved_at.is_(None))
+                       .values(resolved_at=now))
+
+
+def block(moderator: User, person: User, *, reason: str, ends_at: datetime | None,
+          now: datetime | None = None) -> UserBlock:
+    """Stop a person taking part until ``ends_at``; they read everything and see why."""
+    authorize_moderator(moderator)
+    now = now or utcnow()
+    if person.id == moderator.id:
+        raise RuleError(_("You cannot block yourself."), 403)
+    if person.is_staff or (person.is_moderator and moderator.role != "admin"):
+        raise RuleError(_("Staff and moderators cannot be blocked here."), 403)
+    reason = clean_text(reason, _("The reason"), MAX_REASON_CHARS)
+    if ends_at is None or ends_at.tzinfo is None or ends_at <= now:
+        raise RuleError(_("The end of the block must be a date in the future."), field="ends_at")
+    row = UserBlock(user_id=person.id, reason=reason, ends_at=ends_at, created_by_id=moderator.id, created_at=now)
+    db.session.add(row)
+    person.blocked_until, person.block_reason = ends_at, reason
+    audit(moderator, "moderation.block", f"user:{person.id}", f"until {ends_at:%Y-%m-%d}: {reason}")
+    return row
+
+
+def unblock(moderator: User, person: User, *, now: datetime | None = None) -> None:
+    authorize_moderator(moderator)
+    now = now or utcnow()
+    if not person.blocked_at(now):
+        raise RuleError(_("This person is not blocked."), 409)
+    db.session.execute(update(UserBlock).where(UserBlock.user_id == person.id, UserBlock.lifted_at.is_(None),
+                                               UserBlock.ends_at > now)
+                       .values(lifted_at=now, lifted_by_id=moderator.id))
+    person.blocked_until, person.block_reason = None, ""
+    audit(moderator, "moderation.unblock", f"user:{person.id}")
+
+
+def dispute(user: User, item: Item, *, now: datetime | None = None) -> None:
+    """"This was not me": the account holder marks a contribution made under their address as
+    disputed. It stays in the record, marked, and moderators see it in their queue."""
+    if item.author_id != user.id:
+        raise RuleError(_("You can only dispute contributions made under your own account."), 403)
+    if item.disputed_at is not None:
+        raise RuleError(_("You have already disputed this."), 409)
+    item.disputed_at = now or utcnow()
+    audit(user, "contribution.dispute", target(item))
+
+
+# --- what moderators see ---------------------------------------------------------------------
+
+def queue() -> list[dict]:
+    """Contributions with open reports, hidden pending review, or disputed: the most reported first,
+    each with its open reports counted by reason."""
+    by_item: dict[tuple[str, int], dict[str, int]] = {}
+    for comment_id, proposal_id, reason, n in db.session.execute(
+            select(Report.comment_id, Report.proposal_id, Report.reason, func.count())
+            .where(Report.resolved_at.is_(None))
+            .group_by(Report.comment_id, Report.proposal_id, Report.reason)):
+        key = ("comment", comment_id) if comment_id else ("proposal", proposal_id)
+        by_item.setdefault(key, {})[reason] = n
+    for kind, model in KINDS.items():
+        for item_id in db.session.scalars(select(model.id).where(
+                model.pending_review.is_(True) | model.disputed_at.is_not(None)).limit(500)):
+            by_item.setdefault((kind, item_id), {})
+    rows = []
+    for (kind, item_id), reasons in by_item.items():
+        item = db.session.get(KINDS[kind], item_id)
+        rows.append({"kind": kind, "item": item, "reasons": reasons, "total": sum(reasons.values()),
+                     "draft": db.session.get(Draft, item.draft_id), "public": queries.is_public(item)})
+    rows.sort(key=lambda r: (not r["item"].pending_review, -r["total"], r["item"].id))
+    return rows
+
+
+def active_blocks(now: datetime | None = None) -> list[User]:
+    return list(db.session.scalars(select(User).where(User.blocked_until > (now or utcnow()))
+                                   .order_by(User.blocked_until)))
+
+
+def hidden_counts() -> dict[str, int]:
+    """How many contributions are hidden now (pending review and by a moderator), for the public."""
+    counts = {"pending": 0, "hidden": 0}
+    for model in KINDS.values():
+        for pending, n in db.session.execute(select(model.pending_review, func.count())
+                                             .where(~queries.public(model)).group_by(model.pending_review)):
+            counts["pending" if pending else "hidden"] += n
+    return counts

@@ -1,0 +1,146 @@
+"""The authorisation matrix, generated from the URL map: every route and method against seven
+people (anonymous, citizen A who wrote the comment and the proposal, citizen B, a moderator, staff
+of another agency, staff of the draft's agency, an admin). Each endpoint needs a rule in RULES, so
+a new route without one fails here."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app import queries
+from app.clock import utcnow
+from app.extensions import db
+from app.models import Draft, User
+from app.services import comments, imports, proposals
+
+WHO = ("anonymous", "citizen_a", "citizen_b", "moderator", "other_staff", "staff", "admin")
+ANYONE = set(WHO)
+SIGNED_IN = ANYONE - {"anonymous"}
+POLICIES = {
+    "public": ANYONE,
+    "login": SIGNED_IN,
+    "owner": {"citizen_a"},  # the author of the comment or proposal the address names
+    "staff_any": {"other_staff", "staff", "admin"},
+    "staff_of_draft": {"staff", "admin"},
+    "moderator": {"moderator", "admin"},
+    "admin": {"admin"},
+    "uploader": {"staff", "admin"},  # the staff member who uploaded the import (and admins)
+}
+RULES = {
+    "static": "public", "reading.home": "public", "reading.draft_list": "public", "reading.draft": "public",
+    "reading.clause": "public", "reading.draft_comments": "public", "reading.comment": "public",
+    "reading.set_language": "public",
+    "participation.post_comment": "login", "participation.vote": "login", "participation.edit_comment": "owner",
+    "proposals.propose": "login", "proposals.proposal_list": "public", "proposals.proposal": "public",
+    "proposals.comment": "login", "proposals.vote": "login", "proposals.withdraw": "owner",
+    "staff.new_draft": "staff_any", "staff.deadline": "staff_of_draft", "staff.revise": "staff_of_draft",
+    "review.queue": "staff_of_draft", "review.comment": "staff_of_draft", "review.answer": "staff_of_draft",
+    "review.dispose": "staff_of_draft", "review.merge": "staff_of_draft", "review.decide": "staff_of_draft",
+    "history.diff": "public", "history.register": "public", "history.register_csv": "public",
+    "history.verify": "public", "history.follow": "login", "history.notification_list": "login",
+    "history.mark_read": "login",
+    "accounts.login": "public", "accounts.logout": "public", "accounts.register": "public",
+    "accounts.confirm": "public", "accounts.resend": "public", "accounts.forgot": "public",
+    "accounts.reset": "public", "accounts.settings": "login", "accounts.change_password": "login",
+    "accounts.logout_elsewhere": "login",
+    "search.page": "public",
+    "api.index": "public", "api.drafts": "public", "api.draft": "public", "api.revision": "public",
+    "api.comments": "public", "api.proposals": "public", "api.dispositions": "public", "api.diff": "public",
+    "api.search": "public",
+    "moderation.report": "login", "moderation.dispute": "owner", "moderation.queue": "moderator",
+    "moderation.act": "moderator", "moderation.person": "moderator", "moderation.unblock": "moderator",
+    "moderation.audit": "admin", "moderation.summary": "public",
+    "alerts.settings": "login", "alerts.follow_clause": "login", "alerts.unfollow_clause": "login",
+    "alerts.follow_agency": "login", "alerts.unsubscribe": "public", "alerts.receipt": "public",
+    "api.openapi": "public", "feeds.all_drafts": "public", "feeds.agency": "public", "feeds.draft": "public",
+    "feeds.export": "public", "report.draft_report": "public", "report.agency": "public",
+    "staff.import_status": "uploader",
+}
+#: The initiative budget landed on main at the end of issue 10's work: its routes are listed so the
+#: guard below still fails for any further route, but the matrix does not yet build a budget round,
+#: project and phone-verified resident to request them with. TODO: give them rules and a world.
+NOT_YET_IN_MATRIX = {
+    "api.budget_round", "api.budget_rounds", "budget.add_update", "budget.complaint", "budget.confirm_code",
+    "budget.phone", "budget.photo", "budget.project", "budget.propose", "budget.receipt", "budget.round_page",
+    "budget.rounds", "budget.send_code", "budget.vote", "budget_staff.close", "budget_staff.desk",
+    "budget_staff.disqualify", "budget_staff.implementation", "budget_staff.new_round",
+    "budget_staff.paper_project", "budget_staff.phase", "budget_staff.resident", "budget_staff.vet",
+}
+#: routes that answer 404 to those who may not know the thing exists
+HIDDEN_AS_404 = {"staff.import_status"}
+#: routes whose <slug> names an agency, not a draft
+AGENCY_SLUG = {"feeds.agency", "report.agency", "alerts.follow_agency"}
+
+
+def test_every_route_has_a_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = sorted(endpoints - set(RULES) - NOT_YET_IN_MATRIX)
+    assert not missing, f"routes without an authorisation rule in tests/test_authorization_matrix.py: {missing}"
+    assert not (set(RULES) | NOT_YET_IN_MATRIX) - endpoints, "rules for routes that are gone"
+
+
+@pytest.fixture
+def world(app, make_user, make_draft):
+    slug = make_draft(agency="Ministry of Culture")
+    make_draft(title="Law on Roads", agency="Ministry of Transport")
+    people = {"citizen_a": make_user(name="Aziza"), "citizen_b": make_user(name="Bobur"),
+              "moderator": make_user(role="moderator"), "other_staff": make_user(role="staff",
+                                                                                agency="Ministry of Transport"),
+              "staff": make_user(role="staff", agency="Ministry of Culture"), "admin": make_user(role="admin")}
+    with app.app_context():
+        draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+        clause = queries.current_revision(draft).clauses[1]
+        author = db.session.get(User, people["citizen_a"])
+        comment = comments.add_comment(author, draft, body="A comment by A", clause_key=clause.key)
+        proposal = proposals.propose(author, draft, clause.key, action="replace", proposed_text="New words.",
+                                     rationale="Better.")
+        job = imports.queue_import(b"# Law\n\n### Article 1. A\n\nText.", filename="law.md", fmt="md",
+                                   title="Law", agency_name="Ministry of Culture", lang="en", summary="",
+                                   opens_at=utcnow(), closes_at=utcnow() + timedelta(days=9),
+                                   author=db.session.get(User, people["staff"]))
+        db.session.commit()
+        values = {"slug": slug, "eid": clause.eid, "number": 1, "comment_id": comment.id,
+                  "proposal_id": proposal.id, "token": "not-a-token", "code": "en", "filename": "site.css",
+                  "kind": "comment", "item_id": comment.id, "user_id": people["citizen_b"], "action": "dismiss",
+                  "key": clause.key, "agency_slug": draft.agency.slug, "job_id": job.id}
+    return people, values
+
+
+def _cases(app):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint in NOT_YET_IN_MATRIX:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def test_the_matrix(app, world, login_as):
+    people, values = world
+    failures, cells = [], 0
+    for rule, method in _cases(app):
+        given = {k: values[k] for k in rule.arguments}
+        if rule.endpoint in AGENCY_SLUG:
+            given["slug"] = values["agency_slug"]
+        url = rule.build(given, append_unknown=False)[1]
+        allowed = POLICIES[RULES[rule.endpoint]]
+        for who in WHO:
+            client = app.test_client()
+            if who != "anonymous":
+                login_as(client, people[who])
+            response = client.open(url, method=method, data={} if method == "POST" else None)
+            response.close()  # static files are streamed
+            cells += 1
+            status = response.status_code
+            to_login = status == 302 and "/login" in response.headers.get("Location", "") \
+                and rule.endpoint not in ("accounts.logout",)
+            denied = status in (401, 403) or to_login or (status == 404 and rule.endpoint in HIDDEN_AS_404)
+            if status >= 500:
+                failures.append(f"{method} {rule.rule} as {who}: {status}")
+            elif who in allowed and (denied or status == 404):
+                failures.append(f"{method} {rule.rule} as {who}: refused ({status}) but the rule allows it")
+            elif who not in allowed and not denied:
+                failures.append(f"{method} {rule.rule} as {who}: {status} but the rule refuses it")
+    assert not failures, "\n".join(failures)
+    assert cells >= 7 * 60
