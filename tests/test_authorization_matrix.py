@@ -57,6 +57,8 @@ RULES = {
     "api.openapi": "public", "feeds.all_drafts": "public", "feeds.agency": "public", "feeds.draft": "public",
     "feeds.export": "public", "report.draft_report": "public", "report.agency": "public",
     "staff.import_status": "uploader",
+    "reading.contents": "public", "reading.goto": "public", "reading.notice": "public", "reading.short": "public",
+    "site.favicon": "public", "site.robots": "public", "assisted.enter": "staff_any",
 }
 #: The initiative budget landed on main at the end of issue 10's work: its routes are listed so the
 #: guard below still fails for any further route, but the matrix does not yet build a budget round,
@@ -104,7 +106,8 @@ def world(app, make_user, make_draft):
         values = {"slug": slug, "eid": clause.eid, "number": 1, "comment_id": comment.id,
                   "proposal_id": proposal.id, "token": "not-a-token", "code": "en", "filename": "site.css",
                   "kind": "comment", "item_id": comment.id, "user_id": people["citizen_b"], "action": "dismiss",
-                  "key": clause.key, "agency_slug": draft.agency.slug, "job_id": job.id}
+                  "key": clause.key, "agency_slug": draft.agency.slug, "job_id": job.id,
+                  "draft_id": draft.id}
     return people, values
 
 
