@@ -30,7 +30,8 @@ def _signer() -> URLSafeSerializer:
 def fields() -> Markup:
     """The hidden fields a public form carries (and the CAPTCHA's widget, if one is plugged in)."""
     started = _signer().dumps(int(time.time()))
-    html = (f'<div class="hp" aria-hidden="true"><label for="{HONEYPOT}">{escape(_("Leave this field empty"))}'
+    label = escape(_("Leave this field empty"))  # outside the f-string, so the catalogues find it
+    html = (f'<div class="hp" aria-hidden="true"><label for="{HONEYPOT}">{label}'
             f'</label><input type="text" id="{HONEYPOT}" name="{HONEYPOT}" value="" tabindex="-1" '
             f'autocomplete="off"></div><input type="hidden" name="{STARTED}" value="{escape(started)}">')
     captcha = current_app.config.get("CAPTCHA")
