@@ -119,6 +119,9 @@ class Client:
         assert status == 302, ("login failed", status)
         status, _, html = self.send("GET", clause_path)
         assert status == 200 and 'name="body"' in html
+        # the form's signed start time (a form sent sooner than MIN_FILL_SECONDS after it was shown is a script's)
+        m = re.search(r'name="form_started" value="([^"]+)"', html)
+        self.started = m.group(1) if m else ""
         return csrf_token(html)
 
 
@@ -130,12 +133,14 @@ def run_clients(port: int, data: dict, clients: int, duration: float, stats: dic
         client = Client(port)
         key, eid = data["clauses"][i % len(data["clauses"])]
         token = client.log_in(f"load{i}@example.org", f"/drafts/{data['slug']}/clauses/{eid}")
+        time.sleep(3.2)  # a person reads before writing; MIN_FILL_SECONDS is 3
         n = 0
         while time.monotonic() < deadline:
             n += 1
             marker = f"load-{i}-{n}"
             form = {"csrf_token": token, "clause_key": key, "stance": "", "quote": "", "parent_id": "",
-                    "idempotency_key": secrets.token_urlsafe(18), "body": f"Comment {marker}: answer sooner."}
+                    "idempotency_key": secrets.token_urlsafe(18), "body": f"Comment {marker}: answer sooner.",
+                    "form_started": client.started, "website": ""}
             tries = 0
             while True:
                 tries += 1
@@ -247,7 +252,7 @@ def main() -> None:
         if args.kill:
             threading.Thread(target=kill_a_worker, args=(server, args.duration / 2, killed), daemon=True).start()
         cpu0, wall0 = time.process_time(), time.perf_counter()
-        run_clients(server.port, data, args.clients, args.duration, stats)
+        run_clients(server.port, data, args.clients, args.duration + 4, stats)
         wall = time.perf_counter() - wall0
         generator_share = (time.process_time() - cpu0) / wall
         answering = server.proc.poll() is None and Client(server.port).send("GET", "/")[0] == 200

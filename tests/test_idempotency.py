@@ -144,3 +144,22 @@ def test_the_loser_of_a_race_is_rolled_back_and_gets_the_winners_answer(app, law
     other.dispose()
     assert answer["r"].status_code == 302 and answer["r"].headers["Location"] == "/winner"
     assert count(app, Comment) == 0
+
+
+def test_a_retry_after_the_first_answer_was_lost_goes_back_to_the_form_page(app, law, monkeypatch):
+    """The first submission's work committed but its process died before answering (kill -9): a
+    retry must not do the work again, nor be refused; it is sent back to the page of the form."""
+    from app.clock import utcnow
+    from app.models import IdempotencyKey
+    from app.views import idempotency
+    monkeypatch.setattr(idempotency, "WAIT_FOR_FIRST", 0.2)
+    with law["client"].session_transaction() as session:
+        uid = int(session["_user_id"].split(":")[0])
+    with app.app_context():
+        db.session.add(IdempotencyKey(user_id=uid, key="l" * 30, location=None, created_at=utcnow()))
+        db.session.commit()
+    page = f"/drafts/{law['slug']}/clauses/{law['eid']}"
+    r = law["client"].post(f"/drafts/{law['slug']}/comments", headers={"Referer": f"http://localhost{page}"},
+                           data={"body": "Lost answer.", "clause_key": law["key"], "idempotency_key": "l" * 30})
+    assert r.status_code == 302 and r.headers["Location"] == page
+    assert count(app, Comment) == 0

@@ -8,8 +8,18 @@ import re
 import secrets
 import time
 from functools import wraps
+from urllib.parse import urlsplit
 
-from flask import abort, flash, g, has_request_context, make_response, redirect, request
+from flask import (
+    abort,
+    flash,
+    g,
+    has_request_context,
+    make_response,
+    redirect,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import event, select, update
@@ -17,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.links import safe_next
 from app.models import IdempotencyKey
 
 FIELD = "idempotency_key"
@@ -76,10 +87,19 @@ def _first_answer(key: str):
             flash(_("This form had been sent already; here is what it did."))
             return redirect(row.location)
         if time.monotonic() > deadline:
-            abort(409, _("This form was sent twice at once; the first is still being processed. "
-                         "Please check the page in a moment."))
+            # The work was committed but its answer was lost (the process that did it died before
+            # answering): it is done, once; send the person back to the page they sent it from.
+            flash(_("This form had been sent already; here is what it did."))
+            return redirect(_page_sent_from())
         db.session.rollback()  # a fresh snapshot for the next look
         time.sleep(0.05)
+
+
+def _page_sent_from() -> str:
+    referrer = urlsplit(request.referrer or "")
+    back = safe_next(referrer.path + (f"?{referrer.query}" if referrer.query else "")) \
+        if referrer.netloc in ("", request.host) else None
+    return back or url_for("reading.home")
 
 
 @event.listens_for(Session, "before_commit")
