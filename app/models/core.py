@@ -168,7 +168,19 @@ class Clause(Base):
     revision: Mapped[Revision] = relationship(back_populates="clauses")
 
 
-class Comment(Base):
+class Contribution:
+    """What comments and proposals share: who speaks through them, and their moderation record."""
+    respondent_type: Mapped[str] = mapped_column(String(16), default="citizen", server_default="citizen")
+    organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    #: moderation: why and when it was hidden (shown on its tombstone), hidden by reports awaiting a
+    #: moderator, and when its author said "this was not me"
+    hidden_reason: Mapped[str] = mapped_column(Text, default="")
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pending_review: Mapped[bool] = mapped_column(default=False)
+    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Comment(Contribution, Base):
     __tablename__ = "comment"
     __table_args__ = (
         CheckConstraint("stance IS NULL OR stance IN ('for', 'against', 'neutral')", name="stance"),
@@ -198,14 +210,6 @@ class Comment(Base):
     quote_start: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(8), default="visible")
     is_official: Mapped[bool] = mapped_column(default=False)
-    respondent_type: Mapped[str] = mapped_column(String(16), default="citizen", server_default="citizen")
-    organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
-    #: moderation: why and when it was hidden (shown on its tombstone), hidden by reports awaiting a
-    #: moderator, and when its author said "this was not me"
-    hidden_reason: Mapped[str] = mapped_column(Text, default="")
-    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    pending_review: Mapped[bool] = mapped_column(default=False)
-    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -263,7 +267,7 @@ PROPOSAL_STATUSES = ("open", "accepted", "partly_accepted", "rejected", "withdra
 DISPOSITIONS = ("accepted", "partly_accepted", "noted", "rejected")
 
 
-class Proposal(Base):
+class Proposal(Contribution, Base):
     """An amendment: new wording for a clause, a new clause after it, or deleting it."""
     __tablename__ = "proposal"
     __table_args__ = (
@@ -290,14 +294,6 @@ class Proposal(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     merged_revision_id: Mapped[int | None] = mapped_column(ForeignKey("revision.id"))
     hidden: Mapped[bool] = mapped_column(default=False)
-    respondent_type: Mapped[str] = mapped_column(String(16), default="citizen", server_default="citizen")
-    organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
-    #: moderation: why and when it was hidden (shown on its tombstone), hidden by reports awaiting a
-    #: moderator, and when its author said "this was not me"
-    hidden_reason: Mapped[str] = mapped_column(Text, default="")
-    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    pending_review: Mapped[bool] = mapped_column(default=False)
-    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
