@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 import drafts
 from app.extensions import db
 from app.models import (
+    Attachment,
     Attribution,
     BudgetProject,
     BudgetRound,
@@ -165,7 +166,19 @@ def comment_threads(draft: Draft, clause_key: str | None, page: int, per_page: i
     for reply in replies:
         children.setdefault(reply.parent_id, []).append(reply)
     ids = [c.id for c in roots] + [c.id for c in replies]
-    return pagination, roots, children, {"fates": comment_fates(draft, roots), "decisions": decisions_on(ids)}
+    return pagination, roots, children, {"fates": comment_fates(draft, roots), "decisions": decisions_on(ids),
+                                         "files": files_of(Comment, ids)}
+
+
+def files_of(model: type[Comment | Proposal], ids: Sequence[int]) -> dict[int, list[Attachment]]:
+    """The attachments of these comments (or proposals), by their id, in the order they came."""
+    if not ids:
+        return {}
+    column = Attachment.comment_id if model is Comment else Attachment.proposal_id
+    found: dict[int, list[Attachment]] = {}
+    for row in db.session.scalars(select(Attachment).where(column.in_(ids)).order_by(Attachment.id)):
+        found.setdefault(getattr(row, column.key), []).append(row)
+    return found
 
 
 def thread_of(comment: Comment) -> tuple[Comment, dict[int, list[Comment]], list[Comment]]:

@@ -84,8 +84,16 @@ def money(amount: int | None) -> str:
     return "" if amount is None else gettext("%(amount)s so'm", amount=format_decimal(amount))
 
 
+def file_size(size: int) -> str:
+    """A file's size in KB or MB, as the reader's language writes numbers."""
+    if size < 1024 * 1024:
+        return gettext("%(size)s KB", size=format_decimal(max(1, round(size / 1024))))
+    return gettext("%(size)s MB", size=format_decimal(round(size / (1024 * 1024), 1)))
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["label"] = status_label
     app.jinja_env.filters["html_lang"] = i18n.html_lang

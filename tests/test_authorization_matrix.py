@@ -13,7 +13,7 @@ from app import queries
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Draft, User
-from app.services import comments, imports, proposals
+from app.services import attachments, comments, imports, proposals
 
 WHO = ("anonymous", "citizen_a", "citizen_b", "moderator", "other_staff", "staff", "admin")
 ANYONE = set(WHO)
@@ -59,6 +59,7 @@ RULES = {
     "staff.import_status": "uploader",
     "reading.contents": "public", "reading.goto": "public", "reading.notice": "public", "reading.short": "public",
     "site.favicon": "public", "site.robots": "public", "assisted.enter": "staff_any",
+    "attachments.download": "public",
 }
 #: The initiative budget landed on main at the end of issue 10's work: its routes are listed so the
 #: guard below still fails for any further route, but the matrix does not yet build a budget round,
@@ -98,6 +99,7 @@ def world(app, make_user, make_draft):
         comment = comments.add_comment(author, draft, body="A comment by A", clause_key=clause.key)
         proposal = proposals.propose(author, draft, clause.key, action="replace", proposed_text="New words.",
                                      rationale="Better.")
+        [attachment] = attachments.attach(author, comment, [attachments.Upload("paper.pdf", "pdf", b"%PDF-1.4\n%%EOF")])
         job = imports.queue_import(b"# Law\n\n### Article 1. A\n\nText.", filename="law.md", fmt="md",
                                    title="Law", agency_name="Ministry of Culture", lang="en", summary="",
                                    opens_at=utcnow(), closes_at=utcnow() + timedelta(days=9),
@@ -107,7 +109,7 @@ def world(app, make_user, make_draft):
                   "proposal_id": proposal.id, "token": "not-a-token", "code": "en", "filename": "site.css",
                   "kind": "comment", "item_id": comment.id, "user_id": people["citizen_b"], "action": "dismiss",
                   "key": clause.key, "agency_slug": draft.agency.slug, "job_id": job.id,
-                  "draft_id": draft.id}
+                  "draft_id": draft.id, "attachment_id": attachment.id}
     return people, values
 
 

@@ -162,7 +162,7 @@ STAFF = ["/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/clauses/{eid}/propose",
 AUTHOR = ["/comments/{comment}/edit", "/notifications", "/account"]
 #: GET pages that are not HTML for people: data, redirects, static files
 NOT_PAGES = {"static", "reading.set_language", "reading.short", "feeds.agency", "feeds.export", "feeds.draft",
-             "feeds.all_drafts", "history.register_csv", "site.robots", "site.favicon"}
+             "feeds.all_drafts", "history.register_csv", "site.robots", "site.favicon", "attachments.download"}
 
 
 def test_every_page_type_covered(app):

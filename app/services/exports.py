@@ -20,7 +20,16 @@ from app import queries
 from app.clock import utcnow
 from app.extensions import db
 from app.links import public_url
-from app.models import Clause, ClauseVote, Comment, Draft, Proposal, Revision, User
+from app.models import (
+    Attachment,
+    Clause,
+    ClauseVote,
+    Comment,
+    Draft,
+    Proposal,
+    Revision,
+    User,
+)
 from app.services.revisions import record_time
 
 BATCH = 1000  #: rows fetched at a time
@@ -108,6 +117,18 @@ def _vote_rows(draft: Draft) -> Iterator[dict]:
         yield {"clause_key": key, "for": int(pro or 0), "against": int(contra or 0)}
 
 
+def _attachment_rows(draft: Draft) -> Iterator[dict]:
+    """The documents of public comments and proposals, listed (name, type, size, SHA-256, link) but
+    not copied: the export stays text, and a copy fetched from the link is checked by its hash."""
+    for model, column in ((Comment, Attachment.comment_id), (Proposal, Attachment.proposal_id)):
+        query = (select(Attachment).join(model, model.id == column)
+                 .where(model.draft_id == draft.id, queries.public(model)).order_by(Attachment.id))
+        for a in db.session.scalars(query.execution_options(yield_per=BATCH)):
+            yield {"id": a.id, "comment_id": a.comment_id, "proposal_id": a.proposal_id, "name": a.name,
+                   "type": a.kind, "bytes": a.size, "sha256": a.sha256,
+                   "url": public_url("attachments.download", slug=draft.slug, attachment_id=a.id)}
+
+
 def _disposition_rows(draft: Draft) -> Iterator[dict]:
     for row in queries.register_rows(draft):
         yield {**row, "decided_at": _iso(row["decided_at"])}
@@ -152,7 +173,7 @@ def revision_document(draft: Draft, revision: Revision) -> drafts.Document:
 
 def _files(draft: Draft) -> Iterator[tuple[str, Callable[[], Iterable[bytes]]]]:
     for name, rows in (("comments", _comment_rows), ("proposals", _proposal_rows), ("votes", _vote_rows),
-                       ("dispositions", _disposition_rows)):
+                       ("dispositions", _disposition_rows), ("attachments", _attachment_rows)):
         yield f"{name}.json", lambda rows=rows: _json_lines(rows(draft))
         yield f"{name}.csv", lambda rows=rows: _csv(rows(draft))
     for number in queries.revision_numbers(draft):

@@ -2,6 +2,8 @@
 withdrawn by their author, superseded when a new revision makes them moot."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -11,7 +13,7 @@ from app import queries
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Draft, Proposal, Revision, User
-from app.services import receipts
+from app.services import attachments, receipts
 from app.services.notifications import notify, proposal_link
 from app.services.rules import (
     MAX_PROPOSAL_CHARS,
@@ -27,7 +29,8 @@ ACTIONS = ("replace", "insert_after", "delete")
 
 
 def propose(user: User, draft: Draft, clause_key: str, *, action: str, proposed_text: str,
-            rationale: str, respondent_type: str = "citizen", organisation: str = "") -> Proposal:
+            rationale: str, respondent_type: str = "citizen", organisation: str = "",
+            files: Sequence[attachments.Upload] = ()) -> Proposal:
     """New wording for a clause, a new clause after it, or deleting it, with a rationale; as a
     citizen or for an organisation."""
     check_can_take_part(user, draft)
@@ -48,6 +51,7 @@ def propose(user: User, draft: Draft, clause_key: str, *, action: str, proposed_
                         organisation=organisation)
     db.session.add(proposal)
     db.session.flush()
+    attachments.attach(user, proposal, files)
     receipts.confirm(user.id, draft, proposal)
     return proposal
 

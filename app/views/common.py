@@ -7,6 +7,7 @@ import re
 from flask import abort, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import FileStorage
 
 from app import queries
 from app.extensions import db
@@ -25,6 +26,18 @@ def whole_number(raw: str | None, limit: int = MAX_ID) -> int | None:
         return None
     value = int(raw)
     return value if value <= limit else None
+
+
+def room_for_attachments() -> None:
+    """Posting a comment or proposal may bring files: the public form limit plus room for them."""
+    config = current_app.config
+    request.max_content_length = (config["MAX_CONTENT_LENGTH"]
+                                  + config["ATTACHMENT_MAX_BYTES"] * config["ATTACHMENTS_PER_CONTRIBUTION"])
+
+
+def uploaded(field) -> list[tuple[str, object]]:
+    """(file name, stream) of each file a form's file field received; text sent in its place is no file."""
+    return [(item.filename or "", item.stream) for item in (field.data or []) if isinstance(item, FileStorage)]
 
 
 def get_draft(slug: str) -> Draft:

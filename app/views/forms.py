@@ -8,7 +8,7 @@ from babel import Locale
 from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
@@ -103,7 +103,12 @@ class RespondentFields:
         Optional(), max_chars(200, _l("The name can be at most %(limit)d characters long."))])
 
 
-class CommentForm(Form, RespondentFields):
+class AttachmentField:
+    """Files that come with a comment or proposal (checked by their content in app/services/attachments.py)."""
+    attachments = MultipleFileField(_l("Attach documents (optional): PDF, DOCX or ODT, at most 3 files of 5 MB"))
+
+
+class CommentForm(Form, RespondentFields, AttachmentField):
     body = TextAreaField(_l("Your comment"), validators=[
         InputRequired(_l("Please write your comment.")),
         max_chars(MAX_COMMENT_CHARS, _l("A comment can be at most %(limit)d characters long; "
@@ -132,7 +137,7 @@ STATUS_LABELS = {"open": _l("open"), "accepted": _l("accepted"), "partly_accepte
                  "rejected": _l("rejected"), "withdrawn": _l("withdrawn"), "superseded": _l("superseded")}
 
 
-class ProposalForm(Form, RespondentFields):
+class ProposalForm(Form, RespondentFields, AttachmentField):
     action = RadioField(_l("What do you propose?"), default="replace", choices=choices(
         ("replace", _l("New wording for this clause")), ("insert_after", _l("A new clause after this one")),
         ("delete", _l("Delete this clause"))), validators=[InputRequired()])

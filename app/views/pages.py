@@ -75,4 +75,5 @@ def proposal_page(slug: str, proposal_id: int, *, form=None, status: int = 200):
         votes=queries.proposal_votes([proposal.id])[proposal.id],
         my_vote=queries.my_vote(ProposalVote, current_user, proposal_id=proposal.id), disposition=disposition,
         pagination=pagination, roots=roots, children=children, form=form or CommentForm(),
-        vote_form=VoteForm(), withdraw_form=WithdrawForm(), now=utcnow(), **extra), status
+        vote_form=VoteForm(), withdraw_form=WithdrawForm(), now=utcnow(),
+        proposal_files=queries.files_of(Proposal, [proposal.id]).get(proposal.id, []), **extra), status

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app import queries
 from app.extensions import db, limiter
 from app.models import Comment, Proposal
-from app.services import comments, proposals, receipts, votes
+from app.services import attachments, comments, proposals, receipts, votes
 from app.services.rules import RuleError
 from app.views import humans, pages
 from app.views.common import (
@@ -17,6 +17,8 @@ from app.views.common import (
     get_clause,
     get_draft,
     page_number,
+    room_for_attachments,
+    uploaded,
     user_or_address,
     whole_number,
 )
@@ -32,6 +34,12 @@ from app.views.idempotency import idempotent
 from drafts.diff import word_diff
 
 bp = Blueprint("proposals", __name__)
+
+
+@bp.before_request
+def _room_for_files():
+    if request.endpoint == "proposals.propose":
+        room_for_attachments()
 
 
 @bp.route("/drafts/<slug>/clauses/<eid>/propose", methods=["GET", "POST"])
@@ -55,13 +63,19 @@ def propose(slug: str, eid: str):
         return page(status=error_status(form))
     action, text = form.action.data, (form.proposed_text.data or "").replace("\r\n", "\n").strip()
     ops = word_diff(clause.text if action == "replace" else "", "" if action == "delete" else text)
-    if "send" not in request.form:
-        return page(ops)
     try:
+        files = attachments.check_uploads(uploaded(form.attachments))
+        if "send" not in request.form:  # a preview cannot keep the files: the browser sends them again
+            if files:
+                form.attachments.errors = [_("Choose your files again before sending: a preview does not keep them.")]
+            return page(ops)
         proposal = proposals.propose(current_user, draft, clause.key, action=action, proposed_text=text,
                                      rationale=form.rationale.data, respondent_type=form.respondent_type.data,
-                                     organisation=form.organisation.data)
+                                     organisation=form.organisation.data, files=files)
     except RuleError as exc:
+        if exc.field == "attachments":
+            form.attachments.errors = [*form.attachments.errors, exc.message]
+            return page(ops, exc.status)
         if exc.status in (400, 413):
             form.proposed_text.errors = [*form.proposed_text.errors, exc.message]
             return page(ops, exc.status)

@@ -262,7 +262,8 @@ def comment(slug: str, comment_id: int):
     reply_to = whole_number(request.args.get("reply"))
     reply_to = reply_to if any(c.id == reply_to for c in thread) else root.id
     return render_template("reading/comment.html", draft=draft, item=item, root=root, children=children,
-                           clause=clause, form=CommentForm(parent_id=reply_to), now=utcnow())
+                           clause=clause, form=CommentForm(parent_id=reply_to), now=utcnow(),
+                           files=queries.files_of(Comment, [c.id for c in thread]))
 
 
 @bp.route("/lang/<code>")

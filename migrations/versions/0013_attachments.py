@@ -1,0 +1,40 @@
+"""Attachments (PDF, DOCX, ODT) on comments and proposals; the files live under ATTACHMENT_DIR.
+
+Revision ID: 0013_attachments
+Revises: 0010_moderation
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0013_attachments"
+down_revision = "0010_moderation"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "attachment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("comment_id", sa.Integer(), nullable=True),
+        sa.Column("proposal_id", sa.Integer(), nullable=True),
+        sa.Column("uploader_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("name", sa.String(length=160), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("(comment_id IS NULL) <> (proposal_id IS NULL)", name=op.f("ck_attachment_one_target")),
+        sa.CheckConstraint("kind IN ('pdf', 'docx', 'odt')", name=op.f("ck_attachment_kind")),
+        sa.ForeignKeyConstraint(["comment_id"], ["comment.id"], name=op.f("fk_attachment_comment_id_comment")),
+        sa.ForeignKeyConstraint(["proposal_id"], ["proposal.id"], name=op.f("fk_attachment_proposal_id_proposal")),
+        sa.ForeignKeyConstraint(["uploader_id"], ["user_account.id"],
+                                name=op.f("fk_attachment_uploader_id_user_account")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_attachment")),
+    )
+    op.create_index(op.f("ix_attachment_comment_id"), "attachment", ["comment_id"])
+    op.create_index(op.f("ix_attachment_proposal_id"), "attachment", ["proposal_id"])
+
+
+def downgrade():
+    op.drop_table("attachment")
