@@ -102,13 +102,17 @@ def test_verify_against_a_saved_copy_names_what_differs(app, client, runner, con
     with app.app_context():  # someone deletes the latest revision and rolls the draft back
         draft = db.session.scalar(select(Draft).where(Draft.slug == consultation))
         latest = db.session.scalar(select(Revision).where(Revision.draft_id == draft.id, Revision.number == 2))
-        db.session.execute(update(Draft).where(Draft.id == draft.id).values(current_revision_number=1,
-                                                                            title="Law on Closed Libraries"))
+        draft_id = draft.id
+        db.session.execute(update(Draft).where(Draft.id == draft_id).values(current_revision_number=1))
         db.session.execute(delete(Clause).where(Clause.revision_id == latest.id))
         db.session.execute(delete(Revision).where(Revision.id == latest.id))
         db.session.commit()
     plain = runner.invoke(args=["drafts", "verify"])
     assert plain.exit_code == 0  # the hashes alone cannot see it ...
+    with app.app_context():  # (a changed title they do see: the chain covers the draft's metadata)
+        db.session.execute(update(Draft).where(Draft.id == draft_id).values(title="Law on Closed Libraries"))
+        db.session.commit()
+    assert runner.invoke(args=["drafts", "verify"]).exit_code == 1
     result = runner.invoke(args=["drafts", "verify", "--against", copy])
     assert result.exit_code == 1  # ... the saved copy does
     assert "revision 2 was published but is missing now" in result.output
@@ -122,7 +126,7 @@ def test_verify_against_a_rewritten_history(app, client, runner, consultation, t
     import drafts
     from app.extensions import db
     from app.models import Revision
-    from app.services.revisions import record_hash
+    from app.services.revisions import public_record, record_hash
     copy = saved_copy(client, consultation, tmp_path, "manifest")
     with app.app_context():
         parent = None
@@ -130,7 +134,8 @@ def test_verify_against_a_rewritten_history(app, client, runner, consultation, t
             note = "Rewritten." if revision.number == 1 else revision.change_note
             revision.change_note = note
             revision.chain_hash = drafts.chain_hash(parent, record_hash(revision.content_hash, revision.number, note,
-                                                                        revision.created_at))
+                                                                        revision.created_at,
+                                                                        public_record(revision.draft)))
             parent = revision.chain_hash
         db.session.commit()
     assert runner.invoke(args=["drafts", "verify"]).exit_code == 0

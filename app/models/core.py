@@ -141,6 +141,8 @@ class Revision(Base):
     source_format: Mapped[str] = mapped_column(String(8), default="md")
     content_hash: Mapped[str] = mapped_column(String(64))
     chain_hash: Mapped[str] = mapped_column(String(64))
+    #: what its chain hash covers: 1 the revision's record; 2 also the draft's public metadata
+    record_format: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     draft: Mapped[Draft] = relationship(back_populates="revisions")

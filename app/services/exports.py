@@ -82,7 +82,8 @@ def metadata(draft: Draft) -> dict:
             "language": draft.language, "opens": _iso(draft.opens_at), "closes": _iso(draft.closes_at),
             "current_revision": draft.current_revision_number,
             "revisions": [{"number": r.number, "created_at": record_time(r.created_at), "change_note": r.change_note,
-                           "content_hash": r.content_hash, "chain_hash": r.chain_hash} for r in revisions]}
+                           "content_hash": r.content_hash, "chain_hash": r.chain_hash,
+                           "record_format": r.record_format} for r in revisions]}
 
 
 def _comment_rows(draft: Draft) -> Iterator[dict]:

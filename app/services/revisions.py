@@ -78,9 +78,9 @@ def _add_revision(draft: Draft, clauses: list[drafts.Clause], *, number: int, pa
     content = drafts.clauses_content_hash(clauses)
     created = utcnow()
     revision = Revision(draft=draft, number=number, title=draft.title, change_note=note, author=author,
-                        source_format=fmt, content_hash=content, created_at=created,
-                        chain_hash=drafts.chain_hash(parent.chain_hash if parent else None,
-                                                     record_hash(content, number, note, created)))
+                        source_format=fmt, content_hash=content, created_at=created, record_format=2,
+                        chain_hash=drafts.chain_hash(parent.chain_hash if parent else None, record_hash(
+                            content, number, note, created, public_record(draft))))
     db.session.add(revision)
     db.session.flush()
     db.session.add_all(Clause(revision_id=revision.id, position=i, key=c.key, eid=c.eid, label=c.label,
@@ -91,14 +91,24 @@ def _add_revision(draft: Draft, clauses: list[drafts.Clause], *, number: int, pa
     return revision
 
 
-def record_hash(content_hash: str, number: int, change_note: str, created_at: datetime) -> str:
+def record_hash(content_hash: str, number: int, change_note: str, created_at: datetime,
+                draft_record: dict | None = None) -> str:
     """What the chain covers: a revision's text (its content hash) and its public record (number,
-    change note, time), so rewriting a published note or date behind the app's back shows too.
-    Anyone can recompute it from /api/v1/drafts/<slug>: sha256 of this compact, key-sorted JSON."""
-    payload = json.dumps({"content_hash": content_hash, "number": number, "change_note": change_note,
-                          "created_at": record_time(created_at)},
-                         sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    change note, time), so rewriting a published note or date behind the app's back shows too;
+    since record format 2 also the draft's public metadata (``draft_record``, see public_record), so
+    a changed title shows. Anyone can recompute it from /api/v1/drafts/<slug>: sha256 of this
+    compact, key-sorted JSON (with "draft" only for record_format 2)."""
+    record = {"content_hash": content_hash, "number": number, "change_note": change_note,
+              "created_at": record_time(created_at)}
+    if draft_record is not None:
+        record["draft"] = draft_record
+    payload = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def public_record(draft: Draft) -> dict:
+    """The draft's public metadata a format-2 chain covers. None of it changes after import."""
+    return {"title": draft.title, "summary": draft.summary, "agency": draft.agency.name, "language": draft.language}
 
 
 def record_time(value: datetime) -> str:

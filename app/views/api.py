@@ -57,7 +57,7 @@ DRAFT = {"slug": string(), "title": string(), "summary": string(), "agency": str
          "status": string(enum=["upcoming", "open", "closed"]),
          "period": obj(opens=DATETIME, closes=DATETIME), "current_revision": integer(), "url": string("uri")}
 REVISION_REF = obj(number=integer(), created_at=string(), change_note=string(), content_hash=string(),
-                   chain_hash=string(), url=string("uri"))
+                   chain_hash=string(), record_format=integer(), url=string("uri"))
 CLAUSE = obj(key=string(), eid=string(), label=string(), heading=string(), text=string(), kind=string(),
              num=string())
 TEXT = string()
@@ -145,6 +145,7 @@ def draft(slug: str):
                     "revisions": [{"number": r.number, "created_at": record_time(r.created_at),
                                    "change_note": r.change_note,
                                    "content_hash": r.content_hash, "chain_hash": r.chain_hash,
+                                   "record_format": r.record_format,
                                    "url": url_for("api.revision", slug=slug, number=r.number, _external=True)}
                                   for r in revisions],
                     "deadline_changes": [{"from": iso(c.old_closes_at), "to": iso(c.new_closes_at),

@@ -1,4 +1,6 @@
 """Attachments (PDF, DOCX, ODT) on comments and proposals; the files live under ATTACHMENT_DIR.
+Also revision.record_format: revisions published from now on chain the draft's public metadata
+(title, summary, agency, language) too; existing ones keep format 1, their hashes unchanged.
 
 Revision ID: 0013_attachments
 Revises: 0010_moderation
@@ -34,7 +36,11 @@ def upgrade():
     )
     op.create_index(op.f("ix_attachment_comment_id"), "attachment", ["comment_id"])
     op.create_index(op.f("ix_attachment_proposal_id"), "attachment", ["proposal_id"])
+    with op.batch_alter_table("revision") as batch:
+        batch.add_column(sa.Column("record_format", sa.SmallInteger(), nullable=False, server_default="1"))
 
 
 def downgrade():
+    with op.batch_alter_table("revision") as batch:
+        batch.drop_column("record_format")
     op.drop_table("attachment")
