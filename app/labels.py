@@ -23,6 +23,11 @@ LABELS = {
 }
 
 
+#: who took part, as a group (filters and counts of comments and proposals, the report)
+RESPONDENT_GROUPS = {"citizen": _l("citizens"), "ngo": _l("NGOs"), "business": _l("businesses"),
+                     "public_body": _l("public bodies"), "academic": _l("academics")}
+
+
 def status_label(code: str | None) -> str:
     """The translated word for a stored code; an unknown code is shown as it is, readable."""
     if not code:

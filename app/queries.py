@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 import drafts
 from app.extensions import db
 from app.models import (
+    RESPONDENT_TYPES,
     Attachment,
     Attribution,
     BudgetProject,
@@ -145,11 +146,14 @@ def _comparison(old: RevisionRef, new: RevisionRef) -> tuple[Row, ...]:
 # --- comments ---------------------------------------------------------------------------------
 
 def comment_threads(draft: Draft, clause_key: str | None, page: int, per_page: int, *,
-                    proposal_id: int | None = None):
-    """One page of top-level comments on a clause, the whole draft or a proposal, with all their
-    replies, what later revisions did to their clause, and staff's decisions on them."""
+                    proposal_id: int | None = None, respondent_type: str | None = None):
+    """One page of top-level comments on a clause, the whole draft or a proposal (only those of one
+    respondent type, if given), with all their replies, what later revisions did to their clause,
+    and staff's decisions on them."""
     # hidden comments stay in threads as tombstones (reason and date, never the text)
     query = select(Comment).where(Comment.draft_id == draft.id, Comment.parent_id.is_(None))
+    if respondent_type:
+        query = query.where(Comment.respondent_type == respondent_type)
     if proposal_id is not None:
         query = query.where(Comment.proposal_id == proposal_id)
     else:
@@ -168,6 +172,13 @@ def comment_threads(draft: Draft, clause_key: str | None, page: int, per_page: i
     ids = [c.id for c in roots] + [c.id for c in replies]
     return pagination, roots, children, {"fates": comment_fates(draft, roots), "decisions": decisions_on(ids),
                                          "files": files_of(Comment, ids)}
+
+
+def respondent_counts(model: type[Comment | Proposal], *where) -> dict[str, int]:
+    """Public comments (or proposals) meeting ``where``, per respondent type; every type, 0 if none."""
+    found = dict(db.session.execute(select(model.respondent_type, func.count()).where(public(model), *where)
+                                    .group_by(model.respondent_type)).all())
+    return {kind: found.get(kind, 0) for kind in RESPONDENT_TYPES}
 
 
 def files_of(model: type[Comment | Proposal], ids: Sequence[int]) -> dict[int, list[Attachment]]:

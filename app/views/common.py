@@ -11,7 +11,15 @@ from werkzeug.datastructures import FileStorage
 
 from app import queries
 from app.extensions import db
-from app.models import BudgetProject, BudgetRound, Comment, Draft, Proposal, Revision
+from app.models import (
+    RESPONDENT_TYPES,
+    BudgetProject,
+    BudgetRound,
+    Comment,
+    Draft,
+    Proposal,
+    Revision,
+)
 from app.security import MAX_ID
 from app.services.rules import authorize
 
@@ -38,6 +46,14 @@ def room_for_attachments() -> None:
 def uploaded(field) -> list[tuple[str, object]]:
     """(file name, stream) of each file a form's file field received; text sent in its place is no file."""
     return [(item.filename or "", item.stream) for item in (field.data or []) if isinstance(item, FileStorage)]
+
+
+def respondent_filter() -> str:
+    """?respondent_type= of a list of comments or proposals: "" for all. :raise 400: an unknown type."""
+    value = request.args.get("respondent_type", "")
+    if value and value not in RESPONDENT_TYPES:
+        abort(400, _("Unknown respondent type."))
+    return value
 
 
 def get_draft(slug: str) -> Draft:

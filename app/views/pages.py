@@ -10,15 +10,22 @@ from sqlalchemy import select
 from app import activity, queries
 from app.clock import utcnow
 from app.extensions import db
-from app.models import ClauseVote, Disposition, Draft, Proposal, ProposalVote
-from app.views.common import get_clause, get_draft, get_revision, page_number
+from app.labels import RESPONDENT_GROUPS
+from app.models import ClauseVote, Comment, Disposition, Draft, Proposal, ProposalVote
+from app.views.common import (
+    get_clause,
+    get_draft,
+    get_revision,
+    page_number,
+    respondent_filter,
+)
 from app.views.forms import STATUS_LABELS, CommentForm, VoteForm, WithdrawForm
 from drafts.diff import word_diff
 
 
-def _threads(draft: Draft, clause_key: str | None, proposal_id: int | None = None):
+def _threads(draft: Draft, clause_key: str | None, proposal_id: int | None = None, respondent_type: str = ""):
     return queries.comment_threads(draft, clause_key, page_number(), current_app.config["COMMENTS_PER_PAGE"],
-                                   proposal_id=proposal_id)
+                                   proposal_id=proposal_id, respondent_type=respondent_type)
 
 
 def clause_page(slug: str, eid: str, number: int | None = None, *, form=None, vote_form=None,
@@ -42,11 +49,15 @@ def clause_page(slug: str, eid: str, number: int | None = None, *, form=None, vo
 
 
 def draft_comments_page(slug: str, *, form=None, status: int = 200):
-    """The comments on a draft as a whole."""
+    """The comments on a draft as a whole, all or those of one respondent type (with the count of each)."""
     draft = get_draft(slug)
-    pagination, roots, children, extra = _threads(draft, None)
+    respondent = respondent_filter()
+    pagination, roots, children, extra = _threads(draft, None, respondent_type=respondent)
+    counts = queries.respondent_counts(Comment, Comment.draft_id == draft.id, Comment.parent_id.is_(None),
+                                       Comment.proposal_id.is_(None), Comment.clause_key.is_(None))
     return render_template("reading/comments.html", draft=draft, pagination=pagination, roots=roots,
-                           children=children, form=form or CommentForm(), now=utcnow(), **extra), status
+                           children=children, form=form or CommentForm(), now=utcnow(), respondent=respondent,
+                           respondent_counts=counts, groups=RESPONDENT_GROUPS, **extra), status
 
 
 def get_proposal(slug: str, proposal_id: int) -> tuple[Proposal, Draft]:

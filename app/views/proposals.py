@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app import queries
 from app.extensions import db, limiter
+from app.labels import RESPONDENT_GROUPS
 from app.models import Comment, Proposal
 from app.services import attachments, comments, proposals, receipts, votes
 from app.services.rules import RuleError
@@ -17,6 +18,7 @@ from app.views.common import (
     get_clause,
     get_draft,
     page_number,
+    respondent_filter,
     room_for_attachments,
     uploaded,
     user_or_address,
@@ -89,17 +91,22 @@ def propose(slug: str, eid: str):
 
 @bp.route("/drafts/<slug>/proposals")
 def proposal_list(slug: str):
-    """All proposals on a draft, filterable by status."""
+    """All proposals on a draft, filterable by status and respondent type (with the count of each type)."""
     draft = get_draft(slug)
     status = request.args.get("status", "")
     if status and status not in STATUS_LABELS:
         abort(400, _("Unknown status filter."))
+    respondent = respondent_filter()
     query = select(Proposal).where(Proposal.draft_id == draft.id, queries.public(Proposal))
     if status:
         query = query.where(Proposal.status == status)
+    if respondent:
+        query = query.where(Proposal.respondent_type == respondent)
     pagination = db.paginate(query.order_by(Proposal.id.desc()), page=page_number(), per_page=30, error_out=False)
     items = list(pagination.items)
     return render_template("proposals/list.html", draft=draft, pagination=pagination, items=items, status=status,
+                           respondent=respondent, groups=RESPONDENT_GROUPS,
+                           respondent_counts=queries.respondent_counts(Proposal, Proposal.draft_id == draft.id),
                            labels=STATUS_LABELS, votes=queries.proposal_votes([p.id for p in items]),
                            clause_labels=queries.clause_labels(draft, (p.clause_key for p in items)))
 
