@@ -153,3 +153,40 @@ def test_verify_against_unreadable_copies_says_why(runner, tmp_path, content, me
     assert result.exit_code == 2 and message in result.output
     missing = runner.invoke(args=["drafts", "verify", "--against", str(tmp_path / "nope")])
     assert missing.exit_code == 2 and "cannot read" in missing.output
+
+
+def test_the_decisions_are_exported_in_constant_memory(app, make_draft, make_user):
+    """A draft with four times the decisions takes no more memory to export them (all in a list,
+    it took four times as much)."""
+    import tracemalloc
+
+    from sqlalchemy import insert
+
+    from app import queries
+    from app.extensions import db
+    from app.models import Comment, Disposition, Draft
+    from app.services import exports
+    author, clerk = make_user(), make_user(role="staff", agency="Ministry of Culture")
+    sizes = {make_draft(slug="small"): 2 * exports.BATCH, make_draft(slug="large"): 8 * exports.BATCH}
+    peaks = {}
+    with app.app_context():
+        for slug, n in sizes.items():
+            draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+            revision = queries.current_revision(draft)
+            db.session.execute(insert(Comment), [
+                {"draft_id": draft.id, "revision_id": revision.id, "author_id": author, "clause_key": "chp_2__art_3",
+                 "body": f"Comment {i}: " + "words " * 40} for i in range(n)])
+            ids = db.session.scalars(select(Comment.id).where(Comment.draft_id == draft.id)).all()
+            db.session.execute(insert(Disposition), [
+                {"draft_id": draft.id, "comment_id": i, "outcome": "noted", "reason": "Noted. " * 30,
+                 "decided_by_id": clerk} for i in ids])
+        db.session.commit()
+        for slug, n in sizes.items():
+            draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+            db.session.expire_all()
+            tracemalloc.start()
+            count = sum(1 for _chunk in exports._csv(exports._disposition_rows(draft)))
+            peaks[slug] = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            assert count > 1
+    assert peaks["large"] < 1.5 * peaks["small"], peaks

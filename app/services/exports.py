@@ -131,7 +131,7 @@ def _attachment_rows(draft: Draft) -> Iterator[dict]:
 
 
 def _disposition_rows(draft: Draft) -> Iterator[dict]:
-    for row in queries.register_rows(draft):
+    for row in queries.iter_register_rows(draft, BATCH):
         yield {**row, "decided_at": _iso(row["decided_at"])}
 
 
