@@ -2,6 +2,9 @@
 for templates (the ``label`` filter), services' messages and the CLI."""
 from __future__ import annotations
 
+import json
+
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 LABELS = {
@@ -34,3 +37,24 @@ def status_label(code: str | None) -> str:
         return ""
     label = LABELS.get(code)
     return str(label) if label is not None else code.replace("_", " ")
+
+
+def N_(message: str) -> str:
+    """Marks a message stored in English and translated when shown (notifications, tombstones)."""
+    return message
+
+
+#: parameters of notifications that hold a stored code, shown as its label
+_CODE_PARAMS = frozenset({"outcome"})
+
+
+def notification_text(message: str, params: str = "") -> str:
+    """An in-app notification in the reader's language now, whatever language they had when it was
+    written: its English message translated, then filled with its parameters."""
+    if not params:
+        return gettext(message)  # no parameters, or a row stored already translated (then as it is)
+    try:
+        values = {k: status_label(v) if k in _CODE_PARAMS else v for k, v in json.loads(params).items()}
+        return gettext(message, **values)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return message  # a damaged row or catalogue shows the English text, never an error page

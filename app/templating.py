@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import i18n, queries
 from app.clock import utcnow
 from app.extensions import db
-from app.labels import status_label
+from app.labels import notification_text, status_label
 from app.links import diff_path, public_url
 from app.models import Notification
 from app.services import receipts
@@ -98,8 +98,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["label"] = status_label
     app.jinja_env.filters["html_lang"] = i18n.html_lang
     app.jinja_env.filters["dt"] = format_moment
-    # messages stored in English (notifications) are shown in the reader's language when known
-    app.jinja_env.filters["stored_message"] = lambda message: gettext(message)
+    # in-app notifications are stored in English with their parameters, shown in the reader's language
+    app.jinja_env.globals["notification_text"] = notification_text
     app.jinja_env.filters["iso"] = lambda value: value.astimezone(timezone.utc).isoformat() if value else ""
     app.jinja_env.globals["time_left"] = time_left
     app.jinja_env.globals["get_locale"] = get_locale

@@ -226,23 +226,36 @@ def test_the_english_check_finds_english():
                                                                 ["Nothing was found at this address."])
 
 
-def test_notifications_are_written_in_the_recipients_language(app, make_user, make_draft):
-    """A staff member working in English answers; the citizen reads the notice in Russian."""
-    from flask_babel import lazy_gettext as _l
+def test_notifications_are_shown_in_the_language_the_reader_reads_now(app, client, make_user, make_draft, login_as):
+    """Staff working in English decide on a comment of a reader who then read in English; the reader
+    switches to Russian and reads the notice, with its outcome, in Russian."""
     from sqlalchemy import select
 
     from app.extensions import db
-    from app.models import Draft, Notification, User
-    from app.services import notifications
+    from app.models import Draft, User
+    from app.services import comments, decisions
 
-    reader_id = make_user()
+    reader_id, clerk_id = make_user(), make_user(role="staff", agency="Ministry of Culture")
     make_draft()
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        db.session.get(User, reader_id).language = "ru"
+        reader = db.session.get(User, reader_id)
+        reader.language = "en"
         draft = db.session.scalar(select(Draft))
-        notifications.notify(reader_id, draft, "comment.answered", _l("Your comment received an official answer."), "/")
+        comment = comments.add_comment(reader, draft, body="Please open on Sundays.")
+        decisions.dispose_comment(db.session.get(User, clerk_id), comment, "accepted", "Done in revision 2.")
+        answer = decisions.official_answer(db.session.get(User, clerk_id), comment, "Thank you.")
+        comments.add_comment(db.session.get(User, clerk_id), draft, body="See above.", parent=comment)
+        assert answer.id
         db.session.commit()
-        assert db.session.scalar(select(Notification.message)) == "На ваш комментарий дан официальный ответ."
+    login_as(client, reader_id)
+    english = client.get("/notifications").get_data(as_text=True)
+    assert "Staff marked your comment as accepted: Done in revision 2." in english
+    client.get("/lang/ru")
+    russian = client.get("/notifications").get_data(as_text=True)
+    assert "На ваш комментарий дан официальный ответ." in russian
+    assert "Staff marked your comment" not in russian and "Done in revision 2." in russian  # the reason is data
+    assert "принят" in russian  # the outcome as a label in Russian
+    assert "replied to your comment" not in russian and "ответил" in russian
 
 
 # --- choosing the language ------------------------------------------------------------------------

@@ -367,7 +367,10 @@ class Notification(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     draft_id: Mapped[int | None] = mapped_column(ForeignKey("draft.id"))
     kind: Mapped[str] = mapped_column(String(32))
+    #: the English message (a catalogue msgid) with its ``params`` as JSON, translated when shown
+    #: (app.labels.notification_text); rows from before params were stored translated, params ""
     message: Mapped[str] = mapped_column(Text)
+    params: Mapped[str] = mapped_column(Text, default="", server_default="")
     link: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

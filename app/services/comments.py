@@ -13,6 +13,7 @@ from app import queries
 from app.activity import touch_activity
 from app.clock import utcnow
 from app.extensions import db
+from app.labels import N_
 from app.models import Comment, CommentVersion, Draft, User
 from app.search import outbox as search_outbox
 from app.services import attachments, notifications, receipts
@@ -65,9 +66,9 @@ def add_comment(user: User, draft: Draft, *, body: str, clause_key: str | None =
     touch_activity(draft)
     receipts.confirm(user.id, draft, comment)
     if parent is not None and parent.author_id != user.id:
-        notifications.notify(parent.author_id, draft, "comment.reply",
-                             f"{user.display_name} replied to your comment.",
-                             notifications.comment_link(draft, comment), email={"kind": "reply", "name": user.display_name})
+        notifications.notify(parent.author_id, draft, "comment.reply", N_("%(name)s replied to your comment."),
+                             notifications.comment_link(draft, comment), email={"kind": "reply", "name": user.display_name},
+                             params={"name": user.display_name})
     return comment
 
 

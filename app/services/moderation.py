@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from app import queries
 from app.clock import utcnow
 from app.extensions import db
+from app.labels import N_
 from app.models import REPORT_REASONS, Comment, Draft, Proposal, Report, User, UserBlock
 from app.services.audit import audit
 from app.services.notifications import comment_link, notify, proposal_link
@@ -25,11 +26,6 @@ from app.services.rules import (
 
 Item = Comment | Proposal
 KINDS = {"comment": Comment, "proposal": Proposal}
-
-
-def N_(message: str) -> str:
-    """Marks a message stored in English and translated when shown (notifications, tombstones)."""
-    return message
 
 
 PENDING_REASON = N_("Hidden pending review after reports from readers.")

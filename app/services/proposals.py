@@ -12,6 +12,7 @@ import drafts
 from app import queries
 from app.clock import utcnow
 from app.extensions import db
+from app.labels import N_
 from app.models import Draft, Proposal, Revision, User
 from app.services import attachments, receipts
 from app.services.notifications import notify, proposal_link
@@ -88,5 +89,5 @@ def supersede_moot(draft: Draft, new: Revision, changed: dict[str, str | None]) 
                       _("The clause changed in revision %(number)d in the words this proposal changes.",
                         number=new.number))
         p.status, p.decision_reason, p.decided_at, p.updated_at = "superseded", reason, utcnow(), utcnow()
-        notify(p.author_id, draft, "proposal.superseded", _l("Your proposal was superseded: %(reason)s", reason=reason),
-               proposal_link(draft, p))
+        notify(p.author_id, draft, "proposal.superseded", N_("Your proposal was superseded: %(reason)s"),
+               proposal_link(draft, p), params={"reason": reason})

@@ -1,6 +1,8 @@
 """Attachments (PDF, DOCX, ODT) on comments and proposals; the files live under ATTACHMENT_DIR.
 Also revision.record_format: revisions published from now on chain the draft's public metadata
 (title, summary, agency, language) too; existing ones keep format 1, their hashes unchanged.
+And notification.params: in-app notifications are stored as their English message with parameters
+and translated when shown.
 
 Revision ID: 0013_attachments
 Revises: 0010_moderation
@@ -38,9 +40,13 @@ def upgrade():
     op.create_index(op.f("ix_attachment_proposal_id"), "attachment", ["proposal_id"])
     with op.batch_alter_table("revision") as batch:
         batch.add_column(sa.Column("record_format", sa.SmallInteger(), nullable=False, server_default="1"))
+    with op.batch_alter_table("notification") as batch:
+        batch.add_column(sa.Column("params", sa.Text(), nullable=False, server_default=""))
 
 
 def downgrade():
+    with op.batch_alter_table("notification") as batch:
+        batch.drop_column("params")
     with op.batch_alter_table("revision") as batch:
         batch.drop_column("record_format")
     op.drop_table("attachment")
