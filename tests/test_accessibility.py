@@ -11,6 +11,7 @@ pytestmark = pytest.mark.browser
 
 PAGES = ["/", "/drafts", "/drafts/{slug}", "/drafts/{slug}/revisions/1", "/drafts/{slug}/contents", "/drafts/{slug}/notice",
          "/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/comments", "/drafts/{slug}/comments/{comment}",
+         "/drafts/{slug}/comments/{comment}/similar",
          "/drafts/{slug}/diff?from=1&to=2", "/drafts/{slug}/diff?from=1&to=2&view=side",
          "/drafts/{slug}/proposals", "/drafts/{slug}/proposals/1", "/drafts/{slug}/dispositions",
          "/drafts/{slug}/verify", "/search?q=water", "/login", "/register", "/password/forgot", "/confirm/again",

@@ -31,6 +31,7 @@ POLICIES = {
 RULES = {
     "static": "public", "reading.home": "public", "reading.draft_list": "public", "reading.draft": "public",
     "reading.clause": "public", "reading.draft_comments": "public", "reading.comment": "public",
+    "reading.similar": "public",
     "reading.set_language": "public",
     "participation.post_comment": "login", "participation.vote": "login", "participation.edit_comment": "owner",
     "proposals.propose": "login", "proposals.proposal_list": "public", "proposals.proposal": "public",

@@ -146,7 +146,8 @@ def _uzbek_content(app) -> dict:
 
 PUBLIC = ["/", "/drafts", "/drafts?status=open", "/drafts/{slug}", "/drafts/{slug}/revisions/1",
           "/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/revisions/1/clauses/{eid}", "/drafts/{slug}/comments",
-          "/drafts/{slug}/comments/{comment}", "/drafts/{slug}/diff?from=1&to=2", "/drafts/{slug}/contents", "/drafts/{slug}/notice",
+          "/drafts/{slug}/comments/{comment}", "/drafts/{slug}/comments/{comment}/similar",
+          "/drafts/{slug}/diff?from=1&to=2", "/drafts/{slug}/contents", "/drafts/{slug}/notice",
           "/drafts/{slug}/goto?to=Modda+999", "/drafts/{slug}/goto?to=",
           "/drafts/{slug}/diff?from=1&to=2&view=side", "/drafts/{slug}/proposals",
           "/drafts/{slug}/proposals/{proposal}", "/drafts/{slug}/dispositions", "/drafts/{slug}/verify",

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import queries
+from app.activity import touch_activity
 from app.clock import utcnow
 from app.extensions import db
 from app.models import REPORT_REASONS, Comment, Draft, Proposal, Report, User, UserBlock
@@ -49,10 +50,13 @@ def link_of(item: Item) -> str:
 
 
 def _set_public(item: Item, public: bool) -> None:
+    """Hide or show; the draft's cached counts and clusters are derived from this, so move their stamp."""
     if isinstance(item, Comment):
         item.status = "visible" if public else "hidden"
+        item.updated_at = utcnow()
     else:
         item.hidden = not public
+    touch_activity(db.session.get(Draft, item.draft_id))
 
 
 def _report_filter(item: Item):

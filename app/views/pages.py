@@ -7,7 +7,7 @@ from flask import abort, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
-from app import activity, queries
+from app import activity, clusters, queries
 from app.clock import utcnow
 from app.extensions import db
 from app.models import ClauseVote, Disposition, Draft, Proposal, ProposalVote
@@ -17,8 +17,12 @@ from drafts.diff import word_diff
 
 
 def _threads(draft: Draft, clause_key: str | None, proposal_id: int | None = None):
-    return queries.comment_threads(draft, clause_key, page_number(), current_app.config["COMMENTS_PER_PAGE"],
-                                   proposal_id=proposal_id)
+    """A page of threads where each campaign of copies shows once, by its earliest comment."""
+    campaign = clusters.draft_campaigns(draft)
+    pagination, roots, children, extra = queries.comment_threads(
+        draft, clause_key, page_number(), current_app.config["COMMENTS_PER_PAGE"], proposal_id=proposal_id,
+        collapsed=campaign.collapsed)
+    return pagination, roots, children, {**extra, "campaign": campaign}
 
 
 def clause_page(slug: str, eid: str, number: int | None = None, *, form=None, vote_form=None,

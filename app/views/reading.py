@@ -21,7 +21,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app import activity, i18n, queries
+from app import activity, clusters, i18n, queries
 from app.clock import utcnow
 from app.database import write_in_read_request
 from app.extensions import db
@@ -263,6 +263,25 @@ def comment(slug: str, comment_id: int):
     reply_to = reply_to if any(c.id == reply_to for c in thread) else root.id
     return render_template("reading/comment.html", draft=draft, item=item, root=root, children=children,
                            clause=clause, form=CommentForm(parent_id=reply_to), now=utcnow())
+
+
+@bp.route("/drafts/<slug>/comments/<int:comment_id>/similar")
+def similar(slug: str, comment_id: int):
+    """A campaign's comments in one place (clause, proposal or whole draft), which the lists show
+    as one: every copy stays readable, without JavaScript."""
+    draft = get_draft(slug)
+    item = db.session.get(Comment, comment_id)
+    if not queries.is_public(item) or item.draft_id != draft.id:
+        abort(404)
+    group = clusters.draft_campaigns(draft).groups.get(comment_id, (comment_id,))  # no copies: itself
+    per_page = current_app.config["COMMENTS_PER_PAGE"]
+    pagination = queries.IdPage(page_number(), per_page, len(group), [])
+    shown = group[(pagination.page - 1) * per_page:pagination.page * per_page]
+    rows = {c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(shown)))} if shown else {}
+    items = [rows[i] for i in shown if i in rows]
+    first = item if group[0] == item.id else db.session.get(Comment, group[0])
+    return render_template("reading/similar.html", draft=draft, items=items, first=first, total=len(group),
+                           pagination=pagination, now=utcnow())
 
 
 @bp.route("/lang/<code>")
