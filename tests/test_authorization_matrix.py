@@ -45,7 +45,7 @@ RULES = {
     "accounts.login": "public", "accounts.logout": "public", "accounts.register": "public",
     "accounts.confirm": "public", "accounts.resend": "public", "accounts.forgot": "public",
     "accounts.reset": "public", "accounts.settings": "login", "accounts.change_password": "login",
-    "accounts.logout_elsewhere": "login",
+    "accounts.logout_elsewhere": "login", "privacy.download": "login", "privacy.delete": "login",
     "search.page": "public",
     "api.index": "public", "api.drafts": "public", "api.draft": "public", "api.revision": "public",
     "api.comments": "public", "api.proposals": "public", "api.dispositions": "public", "api.diff": "public",

@@ -160,9 +160,9 @@ STAFF = ["/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/clauses/{eid}/propose",
          "/staff/drafts/{slug}/review?kind=proposals", "/staff/comments/{comment}", "/staff/drafts/{slug}/merge",
          "/staff/drafts/{slug}/deadline", "/staff/drafts/{slug}/revise", "/staff/drafts/{slug}/assisted",
          "/notifications", "/account", "/account/email", "/staff/imports/999"]
-AUTHOR = ["/comments/{comment}/edit", "/notifications", "/account"]
+AUTHOR = ["/comments/{comment}/edit", "/notifications", "/account", "/account/delete"]
 #: GET pages that are not HTML for people: data, redirects, static files
-NOT_PAGES = {"static", "reading.set_language", "reading.short", "feeds.agency", "feeds.export", "feeds.draft",
+NOT_PAGES = {"static", "privacy.download", "reading.set_language", "reading.short", "feeds.agency", "feeds.export", "feeds.draft",
              "feeds.all_drafts", "history.register_csv", "site.robots", "site.favicon"}
 
 

@@ -31,8 +31,6 @@ from app.models.core import (
                              DeadlineChange,
                              Disposition,
                              Draft,
-                             Follow,
-                             Notification,
                              Proposal,
                              ProposalVote,
                              Revision,
@@ -47,8 +45,10 @@ from app.models.messaging import (
     AgencyFollow,
     Announcement,
     ClauseFollow,
+    Follow,
     Job,
     MailSettings,
+    Notification,
 )
 from app.models.moderation import REPORT_REASONS, Report, UserBlock
 

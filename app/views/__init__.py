@@ -16,6 +16,7 @@ from app.views import (
     humans,
     moderation,
     participation,
+    privacy,
     proposals,
     reading,
     report,
@@ -27,7 +28,7 @@ from app.views import (
 
 BLUEPRINTS = (reading.bp, participation.bp, proposals.bp, staff.bp, review.bp, history.bp, accounts.bp,
               search.bp, api.bp, alerts.bp, feeds.bp, report.bp, budget.bp, budget_staff.bp, site.bp,
-              assisted.bp, moderation.bp)
+              assisted.bp, moderation.bp, privacy.bp)
 
 
 def register(app: Flask) -> None:
