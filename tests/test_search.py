@@ -5,7 +5,7 @@ to the same behaviour."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from app import queries
 from app.services import comments, revisions
@@ -175,6 +175,20 @@ def test_hidden_comments_are_absent_from_results_and_counts(client, make_draft, 
     assert result["counts"]["kind"]["comment"] == 1 and result["total"] == 1
     assert "all of them" not in client.get("/search?q=cheats").get_data(as_text=True)
     assert find(client, "cheats")["total"] == 0
+
+
+def test_the_one_visibility_rule_holds_even_when_the_index_missed_a_change(client, make_draft, add_comment, app):
+    """Hidden behind the outbox's back (a bulk UPDATE fires no flush event): the index still holds
+    the comment, and the query itself applies the rule of app.queries, on either backend."""
+    slug = make_draft(TAX_MD, title="Tax Code")
+    shown = add_comment(slug, "Freelancers pay enough already.")
+    hidden = add_comment(slug, "Freelancers are cheats, all of them.")
+    with app.app_context():
+        db.session.execute(update(Comment).where(Comment.id == hidden).values(status="hidden"))
+        db.session.commit()
+    result = find(client, "freelancers")
+    assert refs(result, "comment") == [shown]
+    assert result["counts"]["kind"]["comment"] == 1 and result["total"] == 1
 
 
 def test_unpublished_drafts_are_absent_from_results_and_counts(client, make_draft, add_comment):

@@ -14,8 +14,11 @@ from collections import Counter
 from contextlib import contextmanager
 
 from sqlalchemy import text
+from sqlalchemy.dialects import postgresql
 
+from app import queries
 from app.extensions import db
+from app.models import Comment
 from app.search.analysis import (
     LANGUAGES,
     MARK_END,
@@ -29,6 +32,10 @@ from app.search.analysis import (
 )
 from app.search.base import Backend, EngineQuery, EngineResult
 from app.search.documents import SearchDoc, Shown
+
+#: the one visibility rule (app.queries.public) as SQL over the table ``comment``, for the raw query below
+_PUBLIC_COMMENT = str(queries.public(Comment).compile(dialect=postgresql.dialect(),
+                                                      compile_kwargs={"literal_binds": True}))
 
 CONFIGS = {"en": "english", "ru": "russian", "de": "german", "uz": "simple", "plain": "simple"}
 _KIND_CLASS = {"draft": 7301, "clause": 7302, "comment": 7303, "revision": 7304}
@@ -177,9 +184,9 @@ m AS MATERIALIZED (
          ts_rank(d.tsv, CASE d.lang {' '.join(f"WHEN '{lang}' THEN q.{lang}" for lang in LANGUAGES)} END) AS rank
   FROM search_document d CROSS JOIN q
   JOIN draft dr ON dr.id = d.draft_id
-  LEFT JOIN comment c ON d.kind = 'comment' AND c.id = d.object_id
+  LEFT JOIN comment ON d.kind = 'comment' AND comment.id = d.object_id
   WHERE ({' OR '.join(f"(d.lang = '{lang}' AND d.tsv @@ q.{lang})" for lang in LANGUAGES)})
-    AND d.kind = ANY(:kinds) AND (d.kind <> 'comment' OR c.status = 'visible') AND {' AND '.join(where)}
+    AND d.kind = ANY(:kinds) AND (d.kind <> 'comment' OR {_PUBLIC_COMMENT}) AND {' AND '.join(where)}
 )
 SELECT 'hit' AS facet, kind, object_id::text AS value, rn AS n FROM (
   SELECT d.kind, d.object_id, row_number() OVER (PARTITION BY d.kind ORDER BY {order}) AS rn FROM m d
