@@ -12,6 +12,7 @@ pytestmark = pytest.mark.browser
 PAGES = ["/", "/drafts", "/drafts/{slug}", "/drafts/{slug}/revisions/1", "/drafts/{slug}/contents", "/drafts/{slug}/notice",
          "/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/comments", "/drafts/{slug}/comments/{comment}",
          "/drafts/{slug}/comments/{comment}/similar",
+         "/drafts/{slug}/positions", "/drafts/{slug}/positions/1",
          "/drafts/{slug}/diff?from=1&to=2", "/drafts/{slug}/diff?from=1&to=2&view=side",
          "/drafts/{slug}/proposals", "/drafts/{slug}/proposals/1", "/drafts/{slug}/dispositions",
          "/drafts/{slug}/verify", "/search?q=water", "/login", "/register", "/password/forgot", "/confirm/again",
@@ -22,7 +23,8 @@ PAGES = ["/", "/drafts", "/drafts/{slug}", "/drafts/{slug}/revisions/1", "/draft
 STAFF_PAGES = ["/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/clauses/{eid}/propose", "/drafts/{slug}/proposals/1",
                "/staff/drafts/new", "/staff/drafts/{slug}/review", "/staff/drafts/{slug}/review?kind=comments",
                "/staff/drafts/{slug}/merge", "/staff/drafts/{slug}/deadline", "/staff/drafts/{slug}/revise",
-               "/staff/comments/{comment}", "/staff/drafts/{slug}/assisted", "/notifications", "/account", "/account/delete",
+               "/staff/comments/{comment}", "/staff/drafts/{slug}/assisted", "/notifications", "/account",
+               "/account/delete", "/drafts/{slug}/positions/new",
                "/budget/phone", "/budget/initiative-budget-2026-second-season",
                "/budget/initiative-budget-2026-second-season/complaint",
                "/budget/initiative-budget-2026-first-season/projects/1"]

@@ -13,7 +13,7 @@ from app import queries
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Draft, User
-from app.services import comments, imports, proposals
+from app.services import comments, imports, positions, proposals
 
 WHO = ("anonymous", "citizen_a", "citizen_b", "moderator", "other_staff", "staff", "admin")
 ANYONE = set(WHO)
@@ -31,7 +31,8 @@ POLICIES = {
 RULES = {
     "static": "public", "reading.home": "public", "reading.draft_list": "public", "reading.draft": "public",
     "reading.clause": "public", "reading.draft_comments": "public", "reading.comment": "public",
-    "reading.similar": "public",
+    "reading.similar": "public", "positions.position_list": "public", "positions.position": "public",
+    "positions.new": "login", "positions.sign": "login",
     "reading.set_language": "public",
     "participation.post_comment": "login", "participation.vote": "login", "participation.edit_comment": "owner",
     "proposals.propose": "login", "proposals.proposal_list": "public", "proposals.proposal": "public",
@@ -99,6 +100,8 @@ def world(app, make_user, make_draft):
         comment = comments.add_comment(author, draft, body="A comment by A", clause_key=clause.key)
         proposal = proposals.propose(author, draft, clause.key, action="replace", proposed_text="New words.",
                                      rationale="Better.")
+        position = positions.publish(author, draft, respondent_type="ngo", organisation="Water Users",
+                                     title="A position", body="Our members agree.")
         job = imports.queue_import(b"# Law\n\n### Article 1. A\n\nText.", filename="law.md", fmt="md",
                                    title="Law", agency_name="Ministry of Culture", lang="en", summary="",
                                    opens_at=utcnow(), closes_at=utcnow() + timedelta(days=9),
@@ -108,7 +111,7 @@ def world(app, make_user, make_draft):
                   "proposal_id": proposal.id, "token": "not-a-token", "code": "en", "filename": "site.css",
                   "kind": "comment", "item_id": comment.id, "user_id": people["citizen_b"], "action": "dismiss",
                   "key": clause.key, "agency_slug": draft.agency.slug, "job_id": job.id,
-                  "draft_id": draft.id}
+                  "draft_id": draft.id, "position_id": position.id}
     return people, values
 
 

@@ -117,7 +117,7 @@ def _uzbek_content(app) -> dict:
 
     from app.extensions import db
     from app.models import (Agency, Clause, Comment, CommentVersion, DeadlineChange, Disposition, Draft,
-                            Notification, Proposal, Revision, User)
+                            Notification, Position, Proposal, Revision, User)
     with app.app_context():
         db.session.execute(update(Draft).values(title="Suvdan foydalanish toʻgʻrisida", summary="Qisqa mazmun"))
         db.session.execute(update(Revision).values(title="Suvdan foydalanish toʻgʻrisida", change_note="Tuzatishlar"))
@@ -129,6 +129,7 @@ def _uzbek_content(app) -> dict:
         db.session.execute(update(Proposal).values(rationale="Asos", proposed_text="Yangi matn", base_text="Eski matn",
                                                    decision_reason="Sabab"))
         db.session.execute(update(Disposition).values(reason="Sabab"))
+        db.session.execute(update(Position).values(title="Yozma javob", body="Matn", organisation="Uyushma"))
         db.session.execute(update(DeadlineChange).values(reason="Sabab"))
         db.session.execute(update(Agency).values(name="Vazirlik " + Agency.id.cast(db.String)))
         db.session.execute(update(User).values(display_name="Dilnoza"))
@@ -141,14 +142,15 @@ def _uzbek_content(app) -> dict:
         comment = db.session.scalar(select(Comment).where(Comment.clause_key.is_not(None)))
         proposal = db.session.scalar(select(Proposal))
         return {"agency": db.session.get(Agency, draft.agency_id).slug, "slug": draft.slug, "eid": clause.eid, "comment": comment.id, "proposal": proposal.id,
-                "author": comment.author_id}
+                "author": comment.author_id, "position": db.session.scalar(select(Position.id))}
 
 
 PUBLIC = ["/", "/drafts", "/drafts?status=open", "/drafts/{slug}", "/drafts/{slug}/revisions/1",
           "/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/revisions/1/clauses/{eid}", "/drafts/{slug}/comments",
           "/drafts/{slug}/comments/{comment}", "/drafts/{slug}/comments/{comment}/similar",
           "/drafts/{slug}/diff?from=1&to=2", "/drafts/{slug}/contents", "/drafts/{slug}/notice",
-          "/drafts/{slug}/goto?to=Modda+999", "/drafts/{slug}/goto?to=",
+          "/drafts/{slug}/goto?to=Modda+999", "/drafts/{slug}/goto?to=", "/drafts/{slug}/positions",
+          "/drafts/{slug}/positions/{position}",
           "/drafts/{slug}/diff?from=1&to=2&view=side", "/drafts/{slug}/proposals",
           "/drafts/{slug}/proposals/{proposal}", "/drafts/{slug}/dispositions", "/drafts/{slug}/verify",
           "/search?q=suv", "/search?q=zzzqqq", "/search", "/login", "/register", "/password/forgot",
@@ -160,7 +162,8 @@ STAFF = ["/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/clauses/{eid}/propose",
          "/staff/drafts/{slug}/review?kind=proposals", "/staff/comments/{comment}", "/staff/drafts/{slug}/merge",
          "/staff/drafts/{slug}/deadline", "/staff/drafts/{slug}/revise", "/staff/drafts/{slug}/assisted",
          "/notifications", "/account", "/account/email", "/staff/imports/999"]
-AUTHOR = ["/comments/{comment}/edit", "/notifications", "/account", "/account/delete"]
+AUTHOR = ["/comments/{comment}/edit", "/notifications", "/account", "/account/delete",
+          "/drafts/{slug}/positions/new"]
 #: GET pages that are not HTML for people: data, redirects, static files
 NOT_PAGES = {"static", "privacy.download", "reading.set_language", "reading.short", "feeds.agency", "feeds.export", "feeds.draft",
              "feeds.all_drafts", "history.register_csv", "site.robots", "site.favicon"}
@@ -169,7 +172,8 @@ NOT_PAGES = {"static", "privacy.download", "reading.set_language", "reading.shor
 def test_every_page_type_covered(app):
     """The list above names every HTML page: a new page type must join the English check."""
     adapter = app.url_map.bind("localhost")
-    covered = {adapter.match(path.split("?")[0].format(slug="s", eid="e", comment=1, proposal=1, agency="a"))[0]
+    covered = {adapter.match(path.split("?")[0].format(slug="s", eid="e", comment=1, proposal=1, agency="a",
+                                                               position=1))[0]
                for path in PUBLIC + STAFF + AUTHOR}
     # the initiative budget (budget, budget_staff) and moderation joined after this list was written:
     # not yet in it

@@ -51,6 +51,7 @@ from app.models.messaging import (
     Notification,
 )
 from app.models.moderation import REPORT_REASONS, Report, UserBlock
+from app.models.positions import Position, PositionSignature
 
 __all__ = ["ASSISTED_CHANNELS", "AssistedEntry", "DISPOSITIONS", "PHASES", "PROJECT_STATUSES", "PROPOSAL_STATUSES", "REQUIREMENTS", "RESPONDENT_TYPES",
            "ROLES", "STANCES", "Agency", "Attribution", "AuditLog", "BudgetBallot", "BudgetComplaint", "BudgetPhone",
@@ -58,4 +59,4 @@ __all__ = ["ASSISTED_CHANNELS", "AssistedEntry", "DISPOSITIONS", "PHASES", "PROJ
            "ClauseVote", "Comment", "CommentVersion", "DeadlineChange", "Disposition", "Draft", "Follow",
            "IdempotencyKey", "Notification", "Proposal", "ProposalVote", "Revision", "SearchOutbox", "UTCDateTime",
            "User", "utcnow", "EMAIL_FREQUENCIES", "JOB_STATES", "AgencyFollow", "Announcement", "ClauseFollow", "Job",
-           "MailSettings", "REPORT_REASONS", "Report", "UserBlock"]
+           "MailSettings", "REPORT_REASONS", "Report", "UserBlock", "Position", "PositionSignature"]

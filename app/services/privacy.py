@@ -28,6 +28,8 @@ from app.models import (
     Job,
     MailSettings,
     Notification,
+    Position,
+    PositionSignature,
     Proposal,
     ProposalVote,
     Report,
@@ -79,6 +81,12 @@ def export_data(user: User) -> dict:
             "agencies": [f.agency_id for f in db.session.scalars(
                 select(AgencyFollow).where(AgencyFollow.user_id == user.id))],
         },
+        "positions": [{"id": p.id, "draft": slugs.get(p.draft_id), "organisation": p.organisation, "title": p.title,
+                       "body": p.body, "created_at": _iso(p.created_at)}
+                      for p in db.session.scalars(select(Position).where(Position.author_id == user.id))],
+        "signatures": [{"position_id": s.position_id, "show_name": s.show_name, "created_at": _iso(s.created_at)}
+                       for s in db.session.scalars(select(PositionSignature).where(
+                           PositionSignature.user_id == user.id))],
         # the reports they made; never who reported them
         "reports": [{"comment_id": r.comment_id, "proposal_id": r.proposal_id, "reason": r.reason, "note": r.note,
                      "created_at": _iso(r.created_at)}

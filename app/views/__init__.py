@@ -16,6 +16,7 @@ from app.views import (
     humans,
     moderation,
     participation,
+    positions,
     privacy,
     proposals,
     reading,
@@ -28,7 +29,7 @@ from app.views import (
 
 BLUEPRINTS = (reading.bp, participation.bp, proposals.bp, staff.bp, review.bp, history.bp, accounts.bp,
               search.bp, api.bp, alerts.bp, feeds.bp, report.bp, budget.bp, budget_staff.bp, site.bp,
-              assisted.bp, moderation.bp, privacy.bp)
+              assisted.bp, moderation.bp, privacy.bp, positions.bp)
 
 
 def register(app: Flask) -> None:
