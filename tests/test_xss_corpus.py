@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
+from conftest import SAMPLE_MD
 from sqlalchemy import select
 from test_browser import ARGS, chromium_path  # noqa: F401 - fixture
 
@@ -17,7 +18,6 @@ from app import clusters
 from app.extensions import db
 from app.models import Comment, Proposal
 from app.services import accounts, comments, moderation, proposals, revisions
-from conftest import SAMPLE_MD
 
 pytestmark = pytest.mark.browser
 RUN = "window.__xss=1;alert(1)"
