@@ -87,6 +87,8 @@ def export_data(user: User) -> dict:
         "signatures": [{"position_id": s.position_id, "show_name": s.show_name, "created_at": _iso(s.created_at)}
                        for s in db.session.scalars(select(PositionSignature).where(
                            PositionSignature.user_id == user.id))],
+        "budget_phone": [{"number": b.number, "confirmed_at": _iso(b.confirmed_at)} for b in db.session.scalars(
+            select(BudgetPhone).where(BudgetPhone.user_id == user.id))],
         # the reports they made; never who reported them
         "reports": [{"comment_id": r.comment_id, "proposal_id": r.proposal_id, "reason": r.reason, "note": r.note,
                      "created_at": _iso(r.created_at)}
@@ -108,7 +110,9 @@ def delete_account(user: User, password: str, *, now: datetime | None = None) ->
     comment_ids = list(db.session.scalars(select(Comment.id).where(Comment.author_id == user.id)))
     _scrub_replies(name, set(comment_ids))
     _scrub_jobs(user.id, name, email)
-    for model in (Notification, Follow, ClauseFollow, AgencyFollow, MailSettings, IdempotencyKey, BudgetPhone):
+    # a confirmed phone number stays (as does the budget vote it allowed): freeing it would let the
+    # same number confirm a new account and vote again in the same round
+    for model in (Notification, Follow, ClauseFollow, AgencyFollow, MailSettings, IdempotencyKey):
         db.session.execute(delete(model).where(model.user_id == user.id))
     user.stored_name, user.email = "", f"deleted-{user.id}-{secrets.token_hex(4)}@deleted.invalid"
     user.password_hash, user.session_token = "!", secrets.token_hex(16)  # no login, every session ends
