@@ -18,7 +18,7 @@ from app.models import PHASES, REQUIREMENTS, BudgetProject, BudgetRound, User
 from app.services import budget_ballots, budget_results
 from app.services.accounts import get_or_create_agency, unique_slug
 from app.services.audit import audit
-from app.services.rules import RuleError, authorize, clean_text
+from app.services.rules import RuleError, authorize, check_not_blocked, clean_text
 
 MAX_AMOUNT = 10**15  #: so'm; far above any district budget, below BigInteger's limit
 CATEGORIES = ("roads", "water", "schools", "health", "sports", "lighting", "other")
@@ -112,6 +112,7 @@ def propose(author: User, budget_round: BudgetRound, *, title, cost, mahalla, de
     """A resident proposes a project while proposals are open; staff vet it next."""
     if not author.is_confirmed:
         raise RuleError(_("Please confirm your email address before taking part."), 403)
+    check_not_blocked(author, now)
     if budget_round.status(now) != "proposals":
         raise RuleError(_("This round takes no more proposals."), 403)
     project = BudgetProject(round_id=budget_round.id, author_id=author.id, channel="online",
