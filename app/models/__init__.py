@@ -7,6 +7,7 @@ from app.models.budget import (
     REQUIREMENTS,
     BudgetBallot,
     BudgetComplaint,
+    BudgetMahalla,
     BudgetPhone,
     BudgetPhoto,
     BudgetProject,
@@ -53,7 +54,7 @@ from app.models.messaging import (
 from app.models.moderation import REPORT_REASONS, Report, UserBlock
 
 __all__ = ["ASSISTED_CHANNELS", "AssistedEntry", "DISPOSITIONS", "PHASES", "PROJECT_STATUSES", "PROPOSAL_STATUSES", "REQUIREMENTS", "RESPONDENT_TYPES",
-           "ROLES", "STANCES", "Agency", "Attribution", "AuditLog", "BudgetBallot", "BudgetComplaint", "BudgetPhone",
+           "ROLES", "STANCES", "Agency", "Attribution", "AuditLog", "BudgetBallot", "BudgetComplaint", "BudgetMahalla", "BudgetPhone",
            "BudgetPhoto", "BudgetProject", "BudgetResidency", "BudgetRound", "BudgetUpdate", "BudgetVoter", "Clause",
            "ClauseVote", "Comment", "CommentVersion", "DeadlineChange", "Disposition", "Draft", "Follow",
            "IdempotencyKey", "Notification", "Proposal", "ProposalVote", "Revision", "SearchOutbox", "UTCDateTime",

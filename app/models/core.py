@@ -168,16 +168,21 @@ class Clause(Base):
     revision: Mapped[Revision] = relationship(back_populates="clauses")
 
 
-class Contribution:
-    """What comments and proposals share: who speaks through them, and their moderation record."""
-    respondent_type: Mapped[str] = mapped_column(String(16), default="citizen", server_default="citizen")
-    organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
+class Moderated:
+    """The moderation record of what people publish (comments, proposals, budget projects and
+    their comments)."""
     #: moderation: why and when it was hidden (shown on its tombstone), hidden by reports awaiting a
     #: moderator, and when its author said "this was not me"
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     pending_review: Mapped[bool] = mapped_column(default=False)
     disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Contribution(Moderated):
+    """What comments and proposals share: who speaks through them, and their moderation record."""
+    respondent_type: Mapped[str] = mapped_column(String(16), default="citizen", server_default="citizen")
+    organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class Comment(Contribution, Base):

@@ -337,7 +337,8 @@ ROUND = dict(slug=string(), title=string(), district=string(), envelope=integer(
              voting=obj(opens=DATETIME, closes=DATETIME), results_published=string("date-time", nullable=True),
              url=string("uri"), projects=array(obj(
                  id=integer(), title=string(), cost=integer(), mahalla=string(), status=string(), reason=string(),
-                 votes=integer(), funded=BOOLEAN, contract_amount=integer(nullable=True), spent=integer())))
+                 votes=integer(), funded=BOOLEAN, contract_amount=integer(nullable=True), spent=integer(),
+                 hidden=BOOLEAN, hidden_reason=string())))
 
 
 def public_round(budget_round) -> dict:
@@ -349,10 +350,13 @@ def public_round(budget_round) -> dict:
             "voting": {"opens": iso(budget_round.voting_opens_at), "closes": iso(budget_round.voting_closes_at)},
             "results_published": iso(budget_round.results_at),
             "url": url_for("budget.round_page", slug=budget_round.slug, _external=True),
-            "projects": [{"id": p.id, "title": p.title, "cost": p.final_cost, "mahalla": p.mahalla,
-                          "status": p.status, "reason": p.reason,
+            "projects": [{"id": p.id, "cost": p.final_cost, "status": p.status, "reason": p.reason,
                           "votes": p.final_votes if budget_round.results_at else counts.get(p.id, 0),
-                          "funded": p.funded, "contract_amount": p.contract_amount, "spent": p.spent}
+                          "funded": p.funded, "contract_amount": p.contract_amount, "spent": p.spent,
+                          # a hidden project keeps its numbers; its words are its tombstone's
+                          **({"title": p.title, "mahalla": p.mahalla, "hidden": False, "hidden_reason": ""}
+                             if queries.is_public(p) else
+                             {"title": "", "mahalla": "", "hidden": True, "hidden_reason": p.hidden_reason})}
                          for p in queries.budget_projects(budget_round)]}
 
 
