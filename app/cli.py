@@ -27,6 +27,7 @@ from app.search import get_backend, outbox
 from app.services import (
     accounts,
     backup,
+    budget_notices,
     emails,
     imports,
     integrity,
@@ -228,7 +229,7 @@ def verify_drafts(slug: str | None, source: str | None):
 
 #: what `flask worker` runs: job kinds -> handlers, and tasks every minute
 WORKER_HANDLERS: dict[str, jobs.Handler] = {**emails.HANDLERS, **imports.HANDLERS}
-WORKER_PERIODIC = (notifications.announce_consultations,)
+WORKER_PERIODIC = (notifications.announce_consultations, budget_notices.announce_voting)
 
 
 @click.command("worker")

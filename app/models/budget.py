@@ -53,6 +53,8 @@ class BudgetRound(Base):
     voting_opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
     voting_closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
     results_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: when proposers were told that voting opened (once, by hand or by the worker when the date came)
+    voting_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     agency: Mapped[Agency] = relationship()

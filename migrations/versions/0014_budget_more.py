@@ -1,4 +1,4 @@
-"""Initiative budget: moderation of projects and of comments on them (reports point at them too),
+"""Initiative budget: proposers told once that voting opened; moderation of projects and of comments on them (reports point at them too),
 and the residents of each mahalla as district staff enter them (was one number per project).
 
 Revision ID: 0014_budget_more
@@ -32,6 +32,11 @@ def _key(name: str) -> str:
 
 
 def upgrade():
+    with op.batch_alter_table("budget_round") as batch:
+        batch.add_column(sa.Column("voting_announced_at", sa.DateTime(timezone=True), nullable=True))
+    # rounds already past their opening are not announced again
+    op.execute("UPDATE budget_round SET voting_announced_at = voting_opens_at WHERE phase IN ('voting', 'counting', "
+               "'closed') OR results_at IS NOT NULL")
     for table in ("budget_project", "budget_update"):
         with op.batch_alter_table(table) as batch:
             for column in _moderation_columns():
@@ -86,6 +91,8 @@ def _carry_residents(mahalla):
 
 
 def downgrade():
+    with op.batch_alter_table("budget_round") as batch:
+        batch.drop_column("voting_announced_at")
     with op.batch_alter_table("budget_project") as batch:
         batch.add_column(sa.Column("mahalla_residents", sa.Integer(), nullable=True))
     op.drop_table("budget_mahalla")
