@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.clock import utcnow
 from app.extensions import db
 from app.models import PHASES, REQUIREMENTS, BudgetProject, BudgetRound, User
+from app.search import outbox as search_outbox
 from app.services import budget_ballots, budget_notices, budget_results
 from app.services.accounts import get_or_create_agency, unique_slug
 from app.services.audit import audit
@@ -121,6 +122,7 @@ def propose(author: User, budget_round: BudgetRound, *, title, cost, mahalla, de
                             **_project_fields(budget_round, title, cost, mahalla, description, category))
     db.session.add(project)
     db.session.flush()
+    search_outbox.enqueue("project", project.id)
     return project
 
 
@@ -136,6 +138,7 @@ def add_paper_project(actor: User | None, budget_round: BudgetRound, *, title, c
                             **_project_fields(budget_round, title, cost, mahalla, description, category))
     db.session.add(project)
     db.session.flush()
+    search_outbox.enqueue("project", project.id)
     audit(actor, "budget.paper", f"project:{project.id}", project.title)
     return project
 
