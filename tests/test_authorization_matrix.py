@@ -71,6 +71,7 @@ RULES = {
     "budget_staff.close": "staff_of_draft", "budget_staff.paper_project": "staff_of_draft",
     "budget_staff.vet": "staff_of_draft", "budget_staff.disqualify": "staff_of_draft",
     "budget_staff.implementation": "staff_of_draft", "budget_staff.resident": "staff_of_draft",
+    "budget_staff.mahalla_residents": "staff_of_draft",
 }
 #: routes that answer 404 to those who may not know the thing exists
 HIDDEN_AS_404 = {"staff.import_status"}
