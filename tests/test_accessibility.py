@@ -16,7 +16,8 @@ PAGES = ["/", "/drafts", "/drafts/{slug}", "/drafts/{slug}/revisions/1", "/draft
          "/drafts/{slug}/verify", "/search?q=water", "/login", "/register", "/password/forgot", "/confirm/again",
          "/password/reset/bad-token", "/drafts/no-such-draft",
          "/budget", "/budget/initiative-budget-2026-first-season", "/budget/initiative-budget-2026-second-season",
-         "/budget/initiative-budget-2026-first-season/projects/1"]
+         "/budget/initiative-budget-2026-first-season/projects/1",
+         "/budget/initiative-budget-2026-first-season/receipt?receipt=no-such-code"]
 # the same with forms, as a staff member (who sees every form a citizen sees, and more)
 STAFF_PAGES = ["/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/clauses/{eid}/propose", "/drafts/{slug}/proposals/1",
                "/staff/drafts/new", "/staff/drafts/{slug}/review", "/staff/drafts/{slug}/review?kind=comments",
@@ -24,7 +25,20 @@ STAFF_PAGES = ["/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/clauses/{eid}/pro
                "/staff/comments/{comment}", "/staff/drafts/{slug}/assisted", "/notifications", "/account",
                "/budget/phone", "/budget/initiative-budget-2026-second-season",
                "/budget/initiative-budget-2026-second-season/complaint",
-               "/budget/initiative-budget-2026-first-season/projects/1"]
+               "/budget/initiative-budget-2026-first-season/projects/1",
+               "/budget/initiative-budget-2026-second-season/propose"]
+# the staff desk, as the staff of the budget's district
+DISTRICT_PAGES = ["/staff/budget/new", "/staff/budget/initiative-budget-2026-first-season",
+                  "/staff/budget/initiative-budget-2026-second-season"]
+
+
+def log_in(page, base: str, email: str) -> None:
+    from app import demo
+    page.goto(base + "/login")
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(demo.PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(base + "/")
 
 
 @pytest.fixture
@@ -77,13 +91,13 @@ def test_every_page_type_has_no_accessibility_violations(demo_server, chromium_p
             context.add_cookies([{"name": "lang", "value": lang, "url": base}])
             page = context.new_page()
             check(page, PAGES)
-            from app import demo
-            page.goto(base + "/login")
-            page.locator("input[name=email]").fill(demo.STAFF_EMAIL)
-            page.locator("input[name=password]").fill(demo.PASSWORD)
-            page.locator("main form button[type=submit]").click()
-            page.wait_for_url(base + "/")
+            from app import budget_demo, demo
+            log_in(page, base, demo.STAFF_EMAIL)
             check(page, STAFF_PAGES)
+            context.clear_cookies()
+            context.add_cookies([{"name": "lang", "value": lang, "url": base}])
+            log_in(page, base, budget_demo.DISTRICT_STAFF_EMAIL)
+            check(page, DISTRICT_PAGES)
         finally:
             browser.close()
     assert problems == [], "\n".join(problems)
@@ -111,7 +125,11 @@ def test_pages_fit_a_320_pixel_screen_and_200_percent_zoom(demo_server, chromium
                 context = browser.new_context(viewport=viewport, device_scale_factor=scale)
                 context.add_cookies([{"name": "lang", "value": lang, "url": base}])
                 page = context.new_page()
-                for path in PAGES:
+                for path in PAGES + ["login-as-district", *DISTRICT_PAGES]:
+                    if path == "login-as-district":
+                        from app import budget_demo
+                        log_in(page, base, budget_demo.DISTRICT_STAFF_EMAIL)
+                        continue
                     page.goto(base + path.format(slug=slug, eid=eid, comment=comment))
                     if scale == 2:
                         page.evaluate("document.body.style.zoom = '200%'")

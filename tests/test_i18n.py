@@ -116,7 +116,8 @@ def _uzbek_content(app) -> dict:
     from sqlalchemy import select, update
 
     from app.extensions import db
-    from app.models import (Agency, Clause, Comment, CommentVersion, DeadlineChange, Disposition, Draft,
+    from app.models import (Agency, BudgetComplaint, BudgetMahalla, BudgetPhoto, BudgetProject, BudgetRound,
+                            BudgetUpdate, Clause, Comment, CommentVersion, DeadlineChange, Disposition, Draft,
                             Notification, Proposal, Revision, User)
     with app.app_context():
         db.session.execute(update(Draft).values(title="Suvdan foydalanish toʻgʻrisida", summary="Qisqa mazmun"))
@@ -134,14 +135,26 @@ def _uzbek_content(app) -> dict:
         db.session.execute(update(User).values(display_name="Dilnoza"))
         # stored in the language of an account made by `flask demo` (none: English); see the test below
         db.session.execute(update(Notification).values(message="Xabar"))
+        db.session.execute(update(BudgetRound).values(title="Tashabbusli budjet " + BudgetRound.id.cast(db.String),
+                                                      district="Bogʻbon tumani"))
+        db.session.execute(update(BudgetProject).values(title="Maktab tomi " + BudgetProject.id.cast(db.String),
+                                                        description="Loyiha", mahalla="Navroʻz", reason="Sabab",
+                                                        contractor="Qurilish MChJ"))
+        db.session.execute(update(BudgetUpdate).values(body="Ish bosqichi"))
+        db.session.execute(update(BudgetPhoto).values(caption="Surat"))
+        db.session.execute(update(BudgetComplaint).values(body="Shikoyat"))
+        db.session.execute(update(BudgetMahalla).values(name="Navroʻz " + BudgetMahalla.id.cast(db.String)))
         db.session.commit()
         draft = db.session.scalar(select(Draft))
         clause = db.session.scalar(select(Clause).where(Clause.revision_id == db.session.scalar(
             select(Revision.id).where(Revision.draft_id == draft.id).order_by(Revision.number.desc()).limit(1))))
         comment = db.session.scalar(select(Comment).where(Comment.clause_key.is_not(None)))
         proposal = db.session.scalar(select(Proposal))
+        finished = db.session.scalar(select(BudgetRound).where(BudgetRound.results_at.is_not(None)))
+        live = db.session.scalar(select(BudgetRound).where(BudgetRound.results_at.is_(None)))
+        funded = db.session.scalar(select(BudgetProject.id).where(BudgetProject.funded.is_(True)))
         return {"agency": db.session.get(Agency, draft.agency_id).slug, "slug": draft.slug, "eid": clause.eid, "comment": comment.id, "proposal": proposal.id,
-                "author": comment.author_id}
+                "author": comment.author_id, "round": finished.slug, "live": live.slug, "project": funded}
 
 
 PUBLIC = ["/", "/drafts", "/drafts?status=open", "/drafts/{slug}", "/drafts/{slug}/revisions/1",
@@ -153,33 +166,38 @@ PUBLIC = ["/", "/drafts", "/drafts?status=open", "/drafts/{slug}", "/drafts/{slu
           "/search?q=suv", "/search?q=zzzqqq", "/search", "/login", "/register", "/password/forgot",
           "/confirm/again", "/confirm/bad-token", "/password/reset/bad-token",
           "/drafts/no-such-draft", "/drafts?status=nonsense", "/search?page=x&q=suv", "/drafts/{slug}/report",
-          "/agencies/{agency}", "/receipts", "/email/unsubscribe/bad-token"]
+          "/agencies/{agency}", "/receipts", "/email/unsubscribe/bad-token",
+          "/budget", "/budget/{round}", "/budget/{live}", "/budget/{round}/projects/{project}",
+          "/budget/{round}/receipt?receipt=NOSUCHCODE", "/budget/{round}/receipt", "/budget/no-such-round"]
 STAFF = ["/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/clauses/{eid}/propose", "/staff/drafts/new",
          "/staff/drafts/{slug}/review", "/staff/drafts/{slug}/review?kind=comments",
          "/staff/drafts/{slug}/review?kind=proposals", "/staff/comments/{comment}", "/staff/drafts/{slug}/merge",
          "/staff/drafts/{slug}/deadline", "/staff/drafts/{slug}/revise", "/staff/drafts/{slug}/assisted",
-         "/notifications", "/account", "/account/email", "/staff/imports/999"]
+         "/notifications", "/account", "/account/email", "/staff/imports/999",
+         "/budget/phone", "/budget/{live}/complaint", "/budget/{live}/propose", "/budget/{round}/projects/{project}"]
+#: as the staff of the budget's district
+DISTRICT = ["/staff/budget/new", "/staff/budget/{round}", "/staff/budget/{live}", "/budget/{live}"]
 AUTHOR = ["/comments/{comment}/edit", "/notifications", "/account"]
 #: GET pages that are not HTML for people: data, redirects, static files
 NOT_PAGES = {"static", "reading.set_language", "reading.short", "feeds.agency", "feeds.export", "feeds.draft",
-             "feeds.all_drafts", "history.register_csv", "site.robots", "site.favicon"}
+             "feeds.all_drafts", "history.register_csv", "site.robots", "site.favicon", "budget.photo"}
 
 
 def test_every_page_type_covered(app):
     """The list above names every HTML page: a new page type must join the English check."""
     adapter = app.url_map.bind("localhost")
-    covered = {adapter.match(path.split("?")[0].format(slug="s", eid="e", comment=1, proposal=1, agency="a"))[0]
-               for path in PUBLIC + STAFF + AUTHOR}
-    # the initiative budget (budget, budget_staff) and moderation joined after this list was written:
-    # not yet in it
+    covered = {adapter.match(path.split("?")[0].format(slug="s", eid="e", comment=1, proposal=1, agency="a",
+                                                       round="r", live="l", project=1))[0]
+               for path in PUBLIC + STAFF + AUTHOR + DISTRICT}
+    # moderation joined after this list was written: not yet in it
     pages = {r.endpoint for r in app.url_map.iter_rules() if "GET" in r.methods
-             and not r.endpoint.startswith(("api.", "budget.", "budget_staff.", "moderation."))}
+             and not r.endpoint.startswith(("api.", "moderation."))}
     assert pages - covered - NOT_PAGES == set()
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_no_english_interface_string_on_any_page_type(app_factory, lang):
-    from app import demo
+    from app import budget_demo, demo
     from app.i18n import html_lang
 
     app = app_factory()
@@ -216,6 +234,10 @@ def test_no_english_interface_string_on_any_page_type(app_factory, lang):
         email = db.session.get(User, ids["author"]).email
     assert login(author, email, demo.PASSWORD).status_code == 302
     check(author, AUTHOR)
+    district = app.test_client()
+    district.set_cookie("lang", lang)
+    assert login(district, budget_demo.DISTRICT_STAFF_EMAIL, demo.PASSWORD).status_code == 302
+    check(district, DISTRICT)
     assert problems == [], "\n".join(problems)
 
 
