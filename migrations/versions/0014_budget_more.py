@@ -5,6 +5,7 @@ Revision ID: 0014_budget_more
 Revises: 0010_moderation
 """
 import re
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -31,16 +32,22 @@ def _key(name: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[ʻʼ'’‘`]", "", name or "").casefold()).strip()
 
 
+def _drop_columns(table: str, names) -> None:
+    """ALTER TABLE ... DROP COLUMN in place (SQLite 3.35+ and PostgreSQL): a batch rebuild of a
+    table other rows point at would trip SQLite's foreign keys on a populated database."""
+    for name in names:
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {name}")
+
+
 def upgrade():
-    with op.batch_alter_table("budget_round") as batch:
-        batch.add_column(sa.Column("voting_announced_at", sa.DateTime(timezone=True), nullable=True))
-    # rounds already past their opening are not announced again
+    # columns are added and dropped in place, never by a batch rebuild (see _drop_columns)
+    op.add_column("budget_round", sa.Column("voting_announced_at", sa.DateTime(timezone=True), nullable=True))
+    # rounds whose voting already opened are not announced late
     op.execute("UPDATE budget_round SET voting_announced_at = voting_opens_at WHERE phase IN ('voting', 'counting', "
-               "'closed') OR results_at IS NOT NULL")
+               "'closed') OR results_at IS NOT NULL OR voting_opens_at <= CURRENT_TIMESTAMP")
     for table in ("budget_project", "budget_update"):
-        with op.batch_alter_table(table) as batch:
-            for column in _moderation_columns():
-                batch.add_column(column)
+        for column in _moderation_columns():
+            op.add_column(table, column)
     with op.batch_alter_table("report") as batch:
         batch.drop_constraint(op.f("ck_report_one_target"), type_="check")
         batch.add_column(sa.Column("budget_project_id", sa.Integer(), nullable=True))
@@ -71,30 +78,28 @@ def upgrade():
         sa.UniqueConstraint("agency_id", "key", name=op.f("uq_budget_mahalla_agency_id_key")),
     )
     _carry_residents(mahalla)
-    with op.batch_alter_table("budget_project") as batch:
-        batch.drop_column("mahalla_residents")
+    _drop_columns("budget_project", ["mahalla_residents"])
 
 
 def _carry_residents(mahalla):
     """Numbers set on projects become their district's mahalla rows (the largest per mahalla)."""
     conn = op.get_bind()
     rows = conn.execute(sa.text(
-        "SELECT r.agency_id, p.mahalla, p.mahalla_residents, p.created_at FROM budget_project p "
+        "SELECT r.agency_id, p.mahalla, p.mahalla_residents FROM budget_project p "
         "JOIN budget_round r ON r.id = p.round_id WHERE p.mahalla_residents IS NOT NULL")).fetchall()
     found: dict[tuple[int, str], dict] = {}
-    for agency_id, name, residents, created in rows:
+    now = datetime.now(UTC)
+    for agency_id, name, residents in rows:
         row = found.setdefault((agency_id, _key(name)), {"agency_id": agency_id, "name": name, "key": _key(name),
-                                                         "residents": residents, "updated_at": created})
+                                                         "residents": residents, "updated_at": now})
         row["residents"] = max(row["residents"], residents)
     if found:
         op.bulk_insert(mahalla, list(found.values()))
 
 
 def downgrade():
-    with op.batch_alter_table("budget_round") as batch:
-        batch.drop_column("voting_announced_at")
-    with op.batch_alter_table("budget_project") as batch:
-        batch.add_column(sa.Column("mahalla_residents", sa.Integer(), nullable=True))
+    _drop_columns("budget_round", ["voting_announced_at"])
+    op.add_column("budget_project", sa.Column("mahalla_residents", sa.Integer(), nullable=True))
     op.drop_table("budget_mahalla")
     op.execute("DELETE FROM report WHERE budget_project_id IS NOT NULL OR budget_update_id IS NOT NULL")
     with op.batch_alter_table("report") as batch:
@@ -107,6 +112,4 @@ def downgrade():
         batch.drop_column("budget_project_id")
         batch.create_check_constraint("one_target", "(comment_id IS NULL) <> (proposal_id IS NULL)")
     for table in ("budget_update", "budget_project"):
-        with op.batch_alter_table(table) as batch:
-            for column in reversed(_moderation_columns()):
-                batch.drop_column(column.name)
+        _drop_columns(table, [column.name for column in reversed(_moderation_columns())])
