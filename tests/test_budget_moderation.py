@@ -94,6 +94,9 @@ def test_reports_hide_a_residents_project_pending_review_and_a_moderator_decides
     assert r.status_code == 302
     page = client.get(f"/budget/{slug}/projects/{pid}").get_data(as_text=True)
     assert "An advertisement for a shop." in page and "Ramps for the children" not in page
+    staff = login_as(app.test_client(), make_user(role="staff", agency="Yunusobod"))
+    desk = staff.get(f"/staff/budget/{slug}").get_data(as_text=True)  # staff still vet it, seeing why it is hidden
+    assert "Skate park by the canal" in desk and "An advertisement for a shop." in desk
     assert client.get(f"/api/v1/budget/rounds/{slug}").get_json()["projects"][0]["hidden_reason"] == \
         "An advertisement for a shop."
     assert moderator.post(f"/moderation/project/{pid}/restore", data={}).status_code == 302
