@@ -33,6 +33,7 @@ from app.services import (
     jobs,
     notifications,
     revisions,
+    versions,
 )
 from app.services import heads as chain_heads
 from app.services.rules import RuleError
@@ -121,9 +122,12 @@ def _when(value: str | None, default: datetime) -> datetime:
 @click.option("--closes", help="When it closes (default: 30 days after it opens).")
 @click.option("--summary", default="")
 @click.option("--unpublished", is_flag=True, help="Visible to the agency's staff only.")
+@click.option("--version-of", "version_of", metavar="SLUG",
+              help="The draft whose law this is, in another language (e.g. the Uzbek text of a Russian draft).")
 def import_draft(file: Path, title: str, agency: str, lang: str, fmt: str | None, opens: str | None,
-                 closes: str | None, summary: str, unpublished: bool):
+                 closes: str | None, summary: str, unpublished: bool, version_of: str | None):
     """Create a draft and its revision 1 from FILE; prints the draft's slug."""
+    other = _draft(version_of) if version_of else None
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -134,7 +138,7 @@ def import_draft(file: Path, title: str, agency: str, lang: str, fmt: str | None
     try:
         draft = revisions.import_draft(data, fmt=fmt, title=title, agency_name=agency, lang=lang, summary=summary,
                                       opens_at=opens_at, closes_at=closes_at, author=None, filename=file.name,
-                                      published=not unpublished)
+                                      published=not unpublished, version_of=other)
     except RuleError as exc:
         _fail(exc.message)
     _commit()
@@ -149,9 +153,7 @@ def import_draft(file: Path, title: str, agency: str, lang: str, fmt: str | None
               help="Input format (default: detect from the file).")
 def revise_draft(slug: str, file: Path, note: str, fmt: str | None):
     """Publish FILE as the next revision of draft SLUG; prints the new revision's number."""
-    draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
-    if draft is None:
-        _fail(_("there is no draft %(slug)r", slug=slug))
+    draft = _draft(slug)
     try:
         data = file.read_bytes()
     except OSError as exc:
@@ -164,6 +166,36 @@ def revise_draft(slug: str, file: Path, note: str, fmt: str | None):
         _fail(exc.message)
     _commit()
     click.echo(revision.number)
+
+
+def _draft(slug: str) -> Draft:
+    draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+    if draft is None:
+        _fail(_("there is no draft %(slug)r", slug=slug))
+    return draft
+
+
+@drafts_cli.command("link")
+@click.argument("slug")
+@click.argument("other")
+def link_version(slug: str, other: str):
+    """Mark draft SLUG as the text, in another language, of the same law as draft OTHER."""
+    draft = _draft(slug)
+    try:
+        versions.link_version(draft, _draft(other), actor=None)
+    except RuleError as exc:
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(_("%(slug)s is now a language version of %(other)s.", slug=slug, other=other))
+
+
+@drafts_cli.command("unlink")
+@click.argument("slug")
+def unlink_version(slug: str):
+    """Make draft SLUG a law of its own again (no longer a language version of another draft)."""
+    versions.unlink_version(_draft(slug), actor=None)
+    db.session.commit()
+    click.echo(_("%(slug)s is no longer a language version of another draft.", slug=slug))
 
 
 def _read_source(source: str) -> bytes:

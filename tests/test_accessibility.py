@@ -22,6 +22,7 @@ STAFF_PAGES = ["/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/clauses/{eid}/pro
                "/staff/drafts/new", "/staff/drafts/{slug}/review", "/staff/drafts/{slug}/review?kind=comments",
                "/staff/drafts/{slug}/merge", "/staff/drafts/{slug}/deadline", "/staff/drafts/{slug}/revise",
                "/staff/comments/{comment}", "/staff/drafts/{slug}/assisted", "/notifications", "/account",
+               "/staff/drafts/{slug}/versions",
                "/budget/phone", "/budget/initiative-budget-2026-second-season",
                "/budget/initiative-budget-2026-second-season/complaint",
                "/budget/initiative-budget-2026-first-season/projects/1"]

@@ -158,7 +158,8 @@ STAFF = ["/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/clauses/{eid}/propose",
          "/staff/drafts/{slug}/review", "/staff/drafts/{slug}/review?kind=comments",
          "/staff/drafts/{slug}/review?kind=proposals", "/staff/comments/{comment}", "/staff/drafts/{slug}/merge",
          "/staff/drafts/{slug}/deadline", "/staff/drafts/{slug}/revise", "/staff/drafts/{slug}/assisted",
-         "/notifications", "/account", "/account/email", "/staff/imports/999"]
+         "/notifications", "/account", "/account/email", "/staff/imports/999",
+         "/staff/drafts/{slug}/versions"]
 AUTHOR = ["/comments/{comment}/edit", "/notifications", "/account"]
 #: GET pages that are not HTML for people: data, redirects, static files
 NOT_PAGES = {"static", "reading.set_language", "reading.short", "feeds.agency", "feeds.export", "feeds.draft",
