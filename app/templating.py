@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import i18n, queries
 from app.clock import utcnow
 from app.extensions import db
-from app.labels import status_label
+from app.labels import audit_action, audit_detail, status_label
 from app.links import diff_path, public_url
 from app.models import Notification
 from app.services import receipts
@@ -96,6 +96,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["label"] = status_label
     app.jinja_env.filters["html_lang"] = i18n.html_lang
     app.jinja_env.filters["language_name"] = language_name
+    app.jinja_env.filters["audit_action"] = audit_action
+    app.jinja_env.globals["audit_detail"] = audit_detail
     app.jinja_env.filters["dt"] = format_moment
     # messages stored in English (notifications) are shown in the reader's language when known
     app.jinja_env.filters["stored_message"] = lambda message: gettext(message)

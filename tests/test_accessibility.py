@@ -16,7 +16,8 @@ PAGES = ["/", "/drafts", "/drafts/{slug}", "/drafts/{slug}/revisions/1", "/draft
          "/drafts/{slug}/verify", "/search?q=water", "/login", "/register", "/password/forgot", "/confirm/again",
          "/password/reset/bad-token", "/drafts/no-such-draft",
          "/budget", "/budget/initiative-budget-2026-first-season", "/budget/initiative-budget-2026-second-season",
-         "/budget/initiative-budget-2026-first-season/projects/1"]
+         "/budget/initiative-budget-2026-first-season/projects/1",
+         "/drafts/{slug}/report", "/agencies/{agency}", "/receipts", "/moderation/summary"]
 # the same with forms, as a staff member (who sees every form a citizen sees, and more)
 STAFF_PAGES = ["/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/clauses/{eid}/propose", "/drafts/{slug}/proposals/1",
                "/staff/drafts/new", "/staff/drafts/{slug}/review", "/staff/drafts/{slug}/review?kind=comments",
@@ -25,7 +26,52 @@ STAFF_PAGES = ["/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/clauses/{eid}/pro
                "/staff/drafts/{slug}/versions",
                "/budget/phone", "/budget/initiative-budget-2026-second-season",
                "/budget/initiative-budget-2026-second-season/complaint",
-               "/budget/initiative-budget-2026-first-season/projects/1"]
+               "/budget/initiative-budget-2026-first-season/projects/1",
+               "/account/email", "/staff/imports/{job}", "/report/comment/{comment}"]
+# the moderators' pages, as an admin (who may also read the audit log), with a report in the queue
+ADMIN_PAGES = ["/moderation", "/moderation/people/{author}", "/moderation/audit"]
+ADMIN_EMAIL = "admin@example.org"
+
+
+def page_ids(app) -> dict:
+    """What the page addresses name: the demo's draft, a clause, a comment and its author, the agency,
+    a big import queued by staff; made once, with an admin and a reader's report."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from app import demo
+    from app.clock import utcnow
+    from app.extensions import db
+    from app.models import Agency, Clause, Comment, Draft, Job, User
+    from app.services import accounts, imports, moderation
+
+    with app.app_context():
+        draft = db.session.scalar(select(Draft))
+        comment = db.session.scalar(select(Comment).where(Comment.clause_key.is_not(None)))
+        job = db.session.scalar(select(Job.id).where(Job.kind == imports.KIND))
+        if job is None:
+            staff = db.session.scalar(select(User).where(User.email == demo.STAFF_EMAIL))
+            job = imports.queue_import(b"# Qonun\n\n## 1-modda\n\nMatn.\n", filename="law.md", fmt="md", title="Qonun",
+                                       agency_name=staff.agency.name, lang="uz", summary="", opens_at=utcnow(),
+                                       closes_at=utcnow() + timedelta(days=30), author=staff).id
+            accounts.create_user(email=ADMIN_EMAIL, password=demo.PASSWORD, display_name="Admin", role="admin",
+                                 confirmed=True)
+            reporter = db.session.scalar(select(User).where(User.id != comment.author_id, User.role == "citizen"))
+            moderation.report(reporter, comment, reason="off_topic", note="")
+            db.session.commit()
+        return {"slug": draft.slug, "comment": comment.id, "author": comment.author_id, "job": job,
+                "agency": db.session.get(Agency, draft.agency_id).slug,
+                "eid": db.session.scalar(select(Clause.eid).where(Clause.text.contains("mahalla office")))}
+
+
+def log_in(page, base: str, email: str) -> None:
+    from app import demo
+    page.goto(base + "/login")
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(demo.PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(base + "/")
 
 
 @pytest.fixture
@@ -48,23 +94,17 @@ def demo_server(app_factory, runner):
 def test_every_page_type_has_no_accessibility_violations(demo_server, chromium_path, lang):  # noqa: F811
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright
-    from sqlalchemy import select
 
-    from app.extensions import db
-    from app.models import Clause, Comment, Draft
+    from app import demo
 
     app, base = demo_server
-    with app.app_context():
-        draft = db.session.scalar(select(Draft))
-        eid = db.session.scalar(select(Clause.eid).where(Clause.text.contains("mahalla office")))
-        slug = draft.slug
-        comment = db.session.scalar(select(Comment.id).where(Comment.clause_key.is_not(None)))
+    ids = page_ids(app)
     axe = Axe()
     problems = []
 
     def check(page, paths):
         for path in paths:
-            url = base + path.format(slug=slug, eid=eid, comment=comment)
+            url = base + path.format(**ids)
             expected = 404 if "no-such" in path else 400 if "bad-token" in path else 200
             assert page.goto(url).status == expected, url
             for violation in axe.run(page).response["violations"]:
@@ -74,17 +114,14 @@ def test_every_page_type_has_no_accessibility_violations(demo_server, chromium_p
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=ARGS)
         try:
-            context = browser.new_context(viewport={"width": 390, "height": 844})
-            context.add_cookies([{"name": "lang", "value": lang, "url": base}])
-            page = context.new_page()
-            check(page, PAGES)
-            from app import demo
-            page.goto(base + "/login")
-            page.locator("input[name=email]").fill(demo.STAFF_EMAIL)
-            page.locator("input[name=password]").fill(demo.PASSWORD)
-            page.locator("main form button[type=submit]").click()
-            page.wait_for_url(base + "/")
-            check(page, STAFF_PAGES)
+            for email, paths in ((None, PAGES), (demo.STAFF_EMAIL, STAFF_PAGES), (ADMIN_EMAIL, ADMIN_PAGES)):
+                context = browser.new_context(viewport={"width": 390, "height": 844})
+                context.add_cookies([{"name": "lang", "value": lang, "url": base}])
+                page = context.new_page()
+                if email:
+                    log_in(page, base, email)
+                check(page, paths)
+                context.close()
         finally:
             browser.close()
     assert problems == [], "\n".join(problems)
@@ -94,16 +131,9 @@ def test_every_page_type_has_no_accessibility_violations(demo_server, chromium_p
 def test_pages_fit_a_320_pixel_screen_and_200_percent_zoom(demo_server, chromium_path, lang):  # noqa: F811
     """Nothing wider than the screen (WCAG reflow): a 320 px phone, or a 640 px window zoomed to 200%."""
     from playwright.sync_api import sync_playwright
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.models import Clause, Comment, Draft
 
     app, base = demo_server
-    with app.app_context():
-        slug = db.session.scalar(select(Draft.slug))
-        eid = db.session.scalar(select(Clause.eid).where(Clause.text.contains("mahalla office")))
-        comment = db.session.scalar(select(Comment.id).where(Comment.clause_key.is_not(None)))
+    ids = page_ids(app)
     too_wide = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, headless=True, args=ARGS)
@@ -113,7 +143,7 @@ def test_pages_fit_a_320_pixel_screen_and_200_percent_zoom(demo_server, chromium
                 context.add_cookies([{"name": "lang", "value": lang, "url": base}])
                 page = context.new_page()
                 for path in PAGES:
-                    page.goto(base + path.format(slug=slug, eid=eid, comment=comment))
+                    page.goto(base + path.format(**ids))
                     if scale == 2:
                         page.evaluate("document.body.style.zoom = '200%'")
                     width = page.evaluate("document.documentElement.scrollWidth")

@@ -116,8 +116,8 @@ def _uzbek_content(app) -> dict:
     from sqlalchemy import select, update
 
     from app.extensions import db
-    from app.models import (Agency, Clause, Comment, CommentVersion, DeadlineChange, Disposition, Draft,
-                            Notification, Proposal, Revision, User)
+    from app.models import (Agency, AuditLog, Clause, Comment, CommentVersion, DeadlineChange, Disposition,
+                            Draft, Notification, Proposal, Revision, User)
     with app.app_context():
         db.session.execute(update(Draft).values(title="Suvdan foydalanish toʻgʻrisida", summary="Qisqa mazmun"))
         db.session.execute(update(Revision).values(title="Suvdan foydalanish toʻgʻrisida", change_note="Tuzatishlar"))
@@ -134,6 +134,11 @@ def _uzbek_content(app) -> dict:
         db.session.execute(update(User).values(display_name="Dilnoza"))
         # stored in the language of an account made by `flask demo` (none: English); see the test below
         db.session.execute(update(Notification).values(message="Xabar"))
+        # the audit log keeps copies of people's words (titles, reasons); what the code wrote stays
+        db.session.execute(update(AuditLog).where(AuditLog.action.in_(
+            ("draft.import", "budget.paper", "budget.vet", "budget.disqualify", "budget.residence")))
+            .values(detail="Sabab"))
+        db.session.execute(update(AuditLog).where(AuditLog.action == "disposition").values(detail="accepted: Sabab"))
         db.session.commit()
         draft = db.session.scalar(select(Draft))
         clause = db.session.scalar(select(Clause).where(Clause.revision_id == db.session.scalar(
@@ -153,14 +158,16 @@ PUBLIC = ["/", "/drafts", "/drafts?status=open", "/drafts/{slug}", "/drafts/{slu
           "/search?q=suv", "/search?q=zzzqqq", "/search", "/login", "/register", "/password/forgot",
           "/confirm/again", "/confirm/bad-token", "/password/reset/bad-token",
           "/drafts/no-such-draft", "/drafts?status=nonsense", "/search?page=x&q=suv", "/drafts/{slug}/report",
-          "/agencies/{agency}", "/receipts", "/email/unsubscribe/bad-token"]
+          "/agencies/{agency}", "/receipts", "/email/unsubscribe/bad-token", "/moderation/summary"]
 STAFF = ["/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/clauses/{eid}/propose", "/staff/drafts/new",
          "/staff/drafts/{slug}/review", "/staff/drafts/{slug}/review?kind=comments",
          "/staff/drafts/{slug}/review?kind=proposals", "/staff/comments/{comment}", "/staff/drafts/{slug}/merge",
          "/staff/drafts/{slug}/deadline", "/staff/drafts/{slug}/revise", "/staff/drafts/{slug}/assisted",
          "/notifications", "/account", "/account/email", "/staff/imports/999",
-         "/staff/drafts/{slug}/versions"]
+         "/staff/drafts/{slug}/versions", "/report/comment/{comment}", "/report/proposal/{proposal}"]
 AUTHOR = ["/comments/{comment}/edit", "/notifications", "/account"]
+#: as an admin (a moderator who may also read the audit log), with a report waiting in the queue
+MODERATOR = ["/moderation", "/moderation/people/{author}", "/moderation/audit", "/moderation/summary"]
 #: GET pages that are not HTML for people: data, redirects, static files
 NOT_PAGES = {"static", "reading.set_language", "reading.short", "feeds.agency", "feeds.export", "feeds.draft",
              "feeds.all_drafts", "history.register_csv", "site.robots", "site.favicon"}
@@ -169,12 +176,12 @@ NOT_PAGES = {"static", "reading.set_language", "reading.short", "feeds.agency", 
 def test_every_page_type_covered(app):
     """The list above names every HTML page: a new page type must join the English check."""
     adapter = app.url_map.bind("localhost")
-    covered = {adapter.match(path.split("?")[0].format(slug="s", eid="e", comment=1, proposal=1, agency="a"))[0]
-               for path in PUBLIC + STAFF + AUTHOR}
-    # the initiative budget (budget, budget_staff) and moderation joined after this list was written:
-    # not yet in it
+    covered = {adapter.match(path.split("?")[0].format(slug="s", eid="e", comment=1, proposal=1, agency="a",
+                                                       author=1))[0]
+               for path in PUBLIC + STAFF + AUTHOR + MODERATOR}
+    # the initiative budget (budget, budget_staff) joined after this list was written: not yet in it
     pages = {r.endpoint for r in app.url_map.iter_rules() if "GET" in r.methods
-             and not r.endpoint.startswith(("api.", "budget.", "budget_staff.", "moderation."))}
+             and not r.endpoint.startswith(("api.", "budget.", "budget_staff."))}
     assert pages - covered - NOT_PAGES == set()
 
 
@@ -217,7 +224,29 @@ def test_no_english_interface_string_on_any_page_type(app_factory, lang):
         email = db.session.get(User, ids["author"]).email
     assert login(author, email, demo.PASSWORD).status_code == 302
     check(author, AUTHOR)
+    _report_and_admin(app, ids)
+    admin = app.test_client()
+    admin.set_cookie("lang", lang)
+    assert login(admin, "admin@example.org", demo.PASSWORD).status_code == 302
+    check(admin, MODERATOR)
     assert problems == [], "\n".join(problems)
+
+
+def _report_and_admin(app, ids: dict) -> None:
+    """An admin to see the moderation pages, and a reader's report for their queue."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Comment, User
+    from app.services import accounts, moderation
+    from app.demo import PASSWORD
+    with app.app_context():
+        accounts.create_user(email="admin@example.org", password=PASSWORD, display_name="Dilnoza", role="admin",
+                             confirmed=True)
+        comment = db.session.get(Comment, ids["comment"])
+        reporter = db.session.scalar(select(User).where(User.id != comment.author_id, User.role == "citizen"))
+        moderation.report(reporter, comment, reason="off_topic", note="Mavzuga aloqasi yoʻq")
+        db.session.commit()
 
 
 def test_the_english_check_finds_english():
@@ -303,3 +332,16 @@ def test_the_cli_speaks_the_staff_members_language(app, monkeypatch):
     monkeypatch.setenv("LANG", "uz_UZ.UTF-8@cyrillic")
     result = app.test_cli_runner().invoke(args=["drafts", "verify", "no-such-draft"])
     assert "лойиҳаси йўқ" in result.output
+
+
+def test_the_audit_log_shows_what_the_code_wrote_in_the_readers_language(app):
+    """The stored record is never rewritten (its hashes chain it); what it means is translated."""
+    from flask_babel import force_locale
+
+    from app.labels import audit_action, audit_detail
+    with app.test_request_context(), force_locale("ru"):
+        assert audit_action("draft.revise") == "Опубликована редакция"
+        assert audit_detail("draft.revise", "revision 3") == "редакция 3"
+        assert audit_detail("report.create", "off_topic") == "Не по теме проекта"
+        assert audit_detail("draft.import", "Law on Water") == "Law on Water"  # people's words stay
+        assert audit_action("something.new") == "something.new"

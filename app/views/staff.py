@@ -144,14 +144,14 @@ def _import_in_background(form, data: bytes, filename: str | None, fmt: str | No
 @bp.route("/imports/<int:job_id>")
 @login_required
 def import_status(job_id: int):
-    """Where a big import stands; the page reloads itself (no script) until it is done."""
+    """Where a big import stands; with ``auto=1`` the page reloads itself (no script) until it is done."""
     job = db.session.get(Job, job_id)
     if job is None or job.kind != imports.KIND:
         abort(404)
     state = imports.status(job)
     if state["author_id"] != current_user.id and current_user.role != "admin":
         abort(404)
-    return render_template("staff/import_status.html", job=job, state=state)
+    return render_template("staff/import_status.html", job=job, state=state, auto=request.args.get("auto") == "1")
 
 
 @bp.route("/drafts/<slug>/revise", methods=["GET", "POST"])
