@@ -236,10 +236,10 @@ def _report_and_admin(app, ids: dict) -> None:
     """An admin to see the moderation pages, and a reader's report for their queue."""
     from sqlalchemy import select
 
+    from app.demo import PASSWORD
     from app.extensions import db
     from app.models import Comment, User
     from app.services import accounts, moderation
-    from app.demo import PASSWORD
     with app.app_context():
         accounts.create_user(email="admin@example.org", password=PASSWORD, display_name="Dilnoza", role="admin",
                              confirmed=True)
