@@ -334,6 +334,23 @@ def test_the_cli_speaks_the_staff_members_language(app, monkeypatch):
     assert "лойиҳаси йўқ" in result.output
 
 
+def test_the_cli_help_and_messages_follow_muhokama_lang(app_factory, monkeypatch):
+    """Help texts are read before any app context: they are translated when the app starts, from the
+    English originals, so the next app (in another language) gets its own."""
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    monkeypatch.setenv("MUHOKAMA_LANG", "ru")
+    runner = app_factory().test_cli_runner()
+    helped = runner.invoke(args=["drafts", "import", "--help"]).output
+    assert "Создать проект и его редакцию 1 из файла FILE" in helped and "Язык текста: код ISO 639" in helped
+    assert "Пересоздать поисковый индекс" in runner.invoke(args=["search", "--help"]).output
+    failed = runner.invoke(args=["drafts", "link", "nope", "other"])
+    assert failed.exit_code == 2 and "проекта 'nope' нет" in failed.output
+    monkeypatch.setenv("MUHOKAMA_LANG", "uz-Cyrl")
+    assert "Қидирув индексини" in app_factory().test_cli_runner().invoke(args=["search", "--help"]).output
+    monkeypatch.delenv("MUHOKAMA_LANG")
+    assert "Rebuild the search index" in app_factory().test_cli_runner().invoke(args=["search", "--help"]).output
+
+
 def test_the_audit_log_shows_what_the_code_wrote_in_the_readers_language(app):
     """The stored record is never rewritten (its hashes chain it); what it means is translated."""
     from flask_babel import force_locale
