@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from test_browser import ARGS, chromium_path  # noqa: F401 - fixture
+from test_parallel_versions import add_demo_version
 
 pytestmark = pytest.mark.browser
 
@@ -17,7 +18,8 @@ PAGES = ["/", "/drafts", "/drafts/{slug}", "/drafts/{slug}/revisions/1", "/draft
          "/password/reset/bad-token", "/drafts/no-such-draft",
          "/budget", "/budget/initiative-budget-2026-first-season", "/budget/initiative-budget-2026-second-season",
          "/budget/initiative-budget-2026-first-season/projects/1",
-         "/drafts/{slug}/report", "/agencies/{agency}", "/receipts", "/moderation/summary"]
+         "/drafts/{slug}/report", "/agencies/{agency}", "/receipts", "/moderation/summary",
+         "/drafts/{russian}", "/drafts/{russian}/clauses/{eid}"]  # the law's Russian text, linked
 # the same with forms, as a staff member (who sees every form a citizen sees, and more)
 STAFF_PAGES = ["/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/clauses/{eid}/propose", "/drafts/{slug}/proposals/1",
                "/staff/drafts/new", "/staff/drafts/{slug}/review", "/staff/drafts/{slug}/review?kind=comments",
@@ -47,9 +49,10 @@ def page_ids(app) -> dict:
     from app.services import accounts, imports, moderation
 
     with app.app_context():
-        draft = db.session.scalar(select(Draft))
-        comment = db.session.scalar(select(Comment).where(Comment.clause_key.is_not(None)))
+        draft = db.session.scalar(select(Draft).order_by(Draft.id))
+        comment = db.session.scalar(select(Comment).where(Comment.clause_key.is_not(None)).order_by(Comment.id))
         job = db.session.scalar(select(Job.id).where(Job.kind == imports.KIND))
+        russian = db.session.scalar(select(Draft.slug).where(Draft.version_of_id == draft.id))
         if job is None:
             staff = db.session.scalar(select(User).where(User.email == demo.STAFF_EMAIL))
             job = imports.queue_import(b"# Qonun\n\n## 1-modda\n\nMatn.\n", filename="law.md", fmt="md", title="Qonun",
@@ -60,7 +63,8 @@ def page_ids(app) -> dict:
             reporter = db.session.scalar(select(User).where(User.id != comment.author_id, User.role == "citizen"))
             moderation.report(reporter, comment, reason="off_topic", note="")
             db.session.commit()
-        return {"slug": draft.slug, "comment": comment.id, "author": comment.author_id, "job": job,
+            russian = add_demo_version(app)
+        return {"russian": russian, "slug": draft.slug, "comment": comment.id, "author": comment.author_id, "job": job,
                 "agency": db.session.get(Agency, draft.agency_id).slug,
                 "eid": db.session.scalar(select(Clause.eid).where(Clause.text.contains("mahalla office")))}
 

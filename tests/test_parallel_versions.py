@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app import queries
+from app import demo, queries
 from app.extensions import db
 from app.models import Comment, Draft, User
-from app.services import accounts, comments, moderation
+from app.services import accounts, comments, moderation, revisions
 from drafts.parallel import counterparts
 
 UZ = """# Suvdan foydalanish toʻgʻrisida
@@ -55,6 +55,42 @@ RU = """# О водопользовании
 """
 
 AGENCY = "Ministry of Water"
+
+#: the Russian text of the demo's law (articles 1 to 4 only, so some clauses have no counterpart)
+DEMO_RU = """# Закон об общинном водопользовании
+
+## Глава 1. Общие положения
+
+### Статья 1. Цель
+
+Настоящий Закон определяет, как сёла и города делят воду каналов, колодцев и родников.
+
+## Глава 2. Водные комитеты
+
+### Статья 3. Выборы комитета
+
+Водопользователи населённого пункта избирают водный комитет.
+
+### Статья 4. Обязанности комитета
+
+Комитет публикует график в махаллинском сходе и в интернете в течение трёх дней.
+"""
+
+
+def add_demo_version(app, comment_on: str = "chp_2__art_4") -> str:
+    """Link a Russian text to the demo's draft, with a comment on its clause ``comment_on`` (by
+    eid): pages of both texts then show the switchers and the comment from the other text."""
+    with app.app_context():
+        english = db.session.scalar(select(Draft).order_by(Draft.id))
+        russian = revisions.import_draft(DEMO_RU.encode(), fmt="md", title="Закон об общинном водопользовании",
+                                         agency_name=english.agency.name, lang="ru", opens_at=english.opens_at,
+                                         closes_at=english.closes_at, author=None, version_of=english)
+        author = db.session.scalar(select(User).where(User.email == demo.CITIZEN_EMAILS[1]))
+        clause = queries.find_clause(queries.current_revision(russian), eid=comment_on)
+        if clause is not None:
+            comments.add_comment(author, russian, body="График нужен и на бумаге.", clause_key=clause.key)
+        db.session.commit()
+        return russian.slug
 
 
 # -- the engine: aligned by number, never by words ---------------------------------------------
