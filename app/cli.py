@@ -21,12 +21,13 @@ from app.budget_cli import budget_cli
 from app.clock import utcnow
 from app.extensions import db
 from app.labels import status_label
-from app.models import ROLES, Draft, User
+from app.models import IMPORT_CHANNELS, ROLES, Draft, User
 from app.search import cli as search_commands
 from app.search import get_backend, outbox
 from app.services import (
     accounts,
     backup,
+    comment_imports,
     emails,
     imports,
     integrity,
@@ -141,6 +142,43 @@ def import_draft(file: Path, title: str, agency: str, lang: str, fmt: str | None
     click.echo(draft.slug)
 
 
+@drafts_cli.command("import-comments")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--entered-by", "email", required=True, help="The staff member entering them (of the draft's agency).")
+@click.option("--channel", type=click.Choice(IMPORT_CHANNELS), default="post", show_default=True,
+              help="How the comments were sent, for rows without a channel of their own.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default=None,
+              help="Input format (default: from the file's name or content).")
+@click.option("--consent", is_flag=True, help="Every sender agreed that their comment is published with their name.")
+def import_comments(slug: str, file: Path, email: str, channel: str, fmt: str | None, consent: bool):
+    """Import comments received by letter, email or on paper from a CSV or JSON file (columns: ref,
+    name, body, clause, quote, stance, channel, respondent_type, organisation). All or nothing;
+    importing the same file again adds nothing."""
+    draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+    staff = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if draft is None:
+        _fail(_("there is no draft %(slug)r", slug=slug))
+    if staff is None:
+        _fail(_("no account %(email)r", email=email))
+    try:
+        data = file.read_bytes()
+        rows = comment_imports.read_rows(data, fmt, file.name)
+        result = comment_imports.import_comments(staff, draft, rows, channel=channel, consent=consent,
+                                                 source=file.name)
+    except OSError as exc:
+        _fail(_("cannot read %(file)s: %(problem)s", file=file, problem=exc.strerror))
+    except comment_imports.ImportRejected as exc:
+        for line, message in exc.errors:
+            click.echo(_("%(file)s:%(line)d: %(message)s", file=file.name, line=line, message=message), err=True)
+        _fail(exc.message, 1)
+    except RuleError as exc:
+        _fail(exc.message)
+    _commit()
+    click.echo(_("Imported: %(added)d; imported before: %(already)d; repeated rows skipped: %(repeated)d.",
+                 added=result.added, already=result.already, repeated=result.repeated))
+
+
 @drafts_cli.command("revise")
 @click.argument("slug")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
@@ -231,15 +269,21 @@ WORKER_HANDLERS: dict[str, jobs.Handler] = {**emails.HANDLERS, **imports.HANDLER
 WORKER_PERIODIC = (notifications.announce_consultations,)
 
 
+def _search_outbox() -> int | None:
+    """One batch of the search outbox; None when another process holds the Whoosh index."""
+    return outbox.process(get_backend(), blocking=False)
+
+
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Send what is due, then exit (for cron or a test).")
 @click.option("--poll", default=2.0, show_default=True, help="Seconds to wait when there is nothing to do.")
 @with_appcontext
 def worker(once: bool, poll: float):
     """Send the queued emails (with retries and backoff), import big drafts uploaded through the
-    web form, and announce consultations opening and closing soon. Run several at once if you like:
-    none does what another one took."""
-    done = jobs.work(WORKER_HANDLERS, WORKER_PERIODIC, once=once, poll_seconds=poll)
+    web form, announce consultations opening and closing soon, and bring the search index up to date
+    from its outbox. Run several at once, on several hosts with PostgreSQL: none does what another
+    one took."""
+    done = jobs.work(WORKER_HANDLERS, WORKER_PERIODIC, once=once, poll_seconds=poll, queues=(_search_outbox,))
     if once:
         click.echo(f"Done: {done} job(s) succeeded; {jobs.pending_count()} waiting for a retry or a digest.")
 

@@ -21,7 +21,7 @@ PAGES = ["/", "/drafts", "/drafts/{slug}", "/drafts/{slug}/revisions/1", "/draft
 STAFF_PAGES = ["/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/clauses/{eid}/propose", "/drafts/{slug}/proposals/1",
                "/staff/drafts/new", "/staff/drafts/{slug}/review", "/staff/drafts/{slug}/review?kind=comments",
                "/staff/drafts/{slug}/merge", "/staff/drafts/{slug}/deadline", "/staff/drafts/{slug}/revise",
-               "/staff/comments/{comment}", "/staff/drafts/{slug}/assisted", "/notifications", "/account",
+               "/staff/comments/{comment}", "/staff/drafts/{slug}/assisted", "/staff/drafts/{slug}/import-comments", "/notifications", "/account",
                "/budget/phone", "/budget/initiative-budget-2026-second-season",
                "/budget/initiative-budget-2026-second-season/complaint",
                "/budget/initiative-budget-2026-first-season/projects/1"]
