@@ -25,6 +25,7 @@ import shutil
 import sys
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -80,12 +81,11 @@ def main() -> None:
         from sqlalchemy import func, select
 
         from app import config, create_app
+        from app.clock import utcnow
         from app.extensions import db
         from app.models import Comment
         from app.search import get_backend, outbox
         from app.services import accounts, comment_imports, revisions
-        from app.clock import utcnow
-        from datetime import timedelta
 
         app = create_app({**config.from_env(), "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": url,
                           "SEARCH_INDEX_DIR": str(tmp / "index"), "MAIL_SERVER": "",

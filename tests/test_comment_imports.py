@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -141,13 +141,12 @@ def test_two_workers_bring_an_imported_batch_into_search_each_row_once(app_facto
     from app.cli import WORKER_HANDLERS, _search_outbox
     from app.extensions import db
     from app.models import Draft, SearchOutbox
-    from app.search import get_backend
+    from app.search import get_backend, outbox
     from app.services import accounts, comment_imports, jobs, revisions
-    from app.search import outbox
     from tests.conftest import SAMPLE_MD
 
     app = app_factory(backend, SEARCH_BACKEND=search)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with app.app_context():
         draft = revisions.import_draft(SAMPLE_MD.encode(), fmt="md", title="Law on Public Libraries",
                                        agency_name="Ministry of Culture", lang="en", opens_at=now - timedelta(days=1),

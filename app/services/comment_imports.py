@@ -15,12 +15,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 import drafts
-from drafts import refs
 from app import queries
 from app.activity import touch_activity
 from app.clock import utcnow
 from app.extensions import db
-from app.models import IMPORT_CHANNELS, AssistedEntry, Comment, Draft, SearchOutbox, User
+from app.models import (
+    IMPORT_CHANNELS,
+    AssistedEntry,
+    Comment,
+    Draft,
+    SearchOutbox,
+    User,
+)
 from app.services.audit import audit
 from app.services.rules import (
     MAX_COMMENT_CHARS,
@@ -31,6 +37,7 @@ from app.services.rules import (
     check_stance,
     clean_text,
 )
+from drafts import refs
 
 #: the columns a file may have; ``name`` and ``body`` are required
 COLUMNS = ("ref", "name", "body", "clause", "quote", "stance", "channel", "respondent_type", "organisation")
