@@ -235,11 +235,13 @@ def import_comments(staff: User, draft: Draft, rows: list[tuple[int, dict]], *, 
     table = Comment.__table__
     ids = connection.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True),
                              comment_rows).scalars().all()
-    connection.execute(AssistedEntry.__table__.insert(), [
-        {"comment_id": comment_id, "channel": f["channel"], "citizen_name": f["name"], "consent_at": at,
-         "entered_by_id": staff.id, "import_key": key} for comment_id, (key, f) in zip(ids, new, strict=True)])
-    connection.execute(SearchOutbox.__table__.insert(), [
-        {"kind": "comment", "object_id": comment_id, "op": "upsert", "created_at": at} for comment_id in ids])
+    entries = [{"comment_id": comment_id, "channel": f["channel"], "citizen_name": f["name"], "consent_at": at,
+                "entered_by_id": staff.id, "import_key": key} for comment_id, (key, f) in zip(ids, new, strict=True)]
+    jobs = [{"kind": "comment", "object_id": comment_id, "op": "upsert", "created_at": at} for comment_id in ids]
+    # multi-row VALUES, a thousand rows a statement: PostgreSQL's executemany sends one per row
+    for table, rows in ((AssistedEntry.__table__, entries), (SearchOutbox.__table__, jobs)):
+        for start in range(0, len(rows), 1000):
+            connection.execute(table.insert().values(rows[start:start + 1000]))
     touch_activity(draft)
     audit(staff, "comments.imported", f"draft:{draft.slug}",
           f"{result.added} added, {result.already} already imported; {source}".strip("; "))
