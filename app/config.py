@@ -59,6 +59,8 @@ def from_env() -> dict:
         # photos of initiative budget projects (re-encoded JPEGs named by their hash)
         "BUDGET_PHOTO_DIR": os.environ.get("BUDGET_PHOTO_DIR", str(ROOT / "instance" / "budget_photos")),
         "REPORT_THRESHOLD": int(os.environ.get("REPORT_THRESHOLD", "3")),
+        # seconds a public form must have been shown before it is sent (0 turns the check off)
+        "MIN_FILL_SECONDS": float(os.environ.get("MIN_FILL_SECONDS", "3")),
     }
 
 
