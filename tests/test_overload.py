@@ -52,7 +52,7 @@ def test_a_request_that_queued_too_long_is_refused_at_once_with_retry_after(
         app_factory, stamp, refused):
     app = app_factory(MAX_QUEUE_SECONDS=10)
     client = app.test_client()
-    slug, user_id = _world(app)
+    slug, _ = _world(app)
     assert login(client, "a@example.org").status_code == 302
     page = client.get(f"/drafts/{slug}", headers={"X-Request-Start": stamp()})
     post = client.post(f"/drafts/{slug}/comments", data=_form("k1-abcdefghijklmnopqrstu"), headers={"X-Request-Start": stamp()})
@@ -71,7 +71,7 @@ def test_a_write_that_waits_too_long_for_the_database_gets_503_and_its_retry_is_
     from app.extensions import db
     app = app_factory(SQLITE_BUSY_TIMEOUT_MS=200)
     client = app.test_client()
-    slug, user_id = _world(app)
+    slug, _ = _world(app)
     with app.app_context():
         path = db.engine.url.database
         db.engine.dispose()
