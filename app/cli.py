@@ -22,12 +22,13 @@ from app.clock import utcnow
 from app.extensions import db
 from app.i18n import N_
 from app.labels import status_label
-from app.models import ROLES, Draft, User
+from app.models import IMPORT_CHANNELS, ROLES, Draft, User
 from app.search import cli as search_commands
 from app.search import get_backend, outbox
 from app.services import (
     accounts,
     backup,
+    comment_imports,
     emails,
     imports,
     integrity,
@@ -142,6 +143,43 @@ def import_draft(file: Path, title: str, agency: str, lang: str, fmt: str | None
         _fail(exc.message)
     _commit()
     click.echo(draft.slug)
+
+
+@drafts_cli.command("import-comments", help=N_(
+    "Import comments received by letter, email or on paper from a CSV or JSON file (columns: ref, name, body, "
+    "clause, quote, stance, channel, respondent_type, organisation). All or nothing; importing the same file "
+    "again adds nothing."))
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--entered-by", "email", required=True, help=N_("The staff member entering them (of the draft's agency)."))
+@click.option("--channel", type=click.Choice(IMPORT_CHANNELS), default="post", show_default=True,
+              help=N_("How the comments were sent, for rows without a channel of their own."))
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default=None,
+              help=N_("Input format (default: from the file's name or content)."))
+@click.option("--consent", is_flag=True, help=N_("Every sender agreed that their comment is published with their name."))
+def import_comments(slug: str, file: Path, email: str, channel: str, fmt: str | None, consent: bool):
+    draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+    staff = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if draft is None:
+        _fail(_("there is no draft %(slug)r", slug=slug))
+    if staff is None:
+        _fail(_("no account %(email)r", email=email))
+    try:
+        data = file.read_bytes()
+        rows = comment_imports.read_rows(data, fmt, file.name)
+        result = comment_imports.import_comments(staff, draft, rows, channel=channel, consent=consent,
+                                                 source=file.name)
+    except OSError as exc:
+        _fail(_("cannot read %(file)s: %(problem)s", file=file, problem=exc.strerror))
+    except comment_imports.ImportRejected as exc:
+        for line, message in exc.errors:
+            click.echo(_("%(file)s:%(line)d: %(message)s", file=file.name, line=line, message=message), err=True)
+        _fail(exc.message, 1)
+    except RuleError as exc:
+        _fail(exc.message)
+    _commit()
+    click.echo(_("Imported: %(added)d; imported before: %(already)d; repeated rows skipped: %(repeated)d.",
+                 added=result.added, already=result.already, repeated=result.repeated))
 
 
 @drafts_cli.command("revise", help=N_("Publish FILE as the next revision of draft SLUG; prints the new revision's "
@@ -264,14 +302,20 @@ WORKER_HANDLERS: dict[str, jobs.Handler] = {**emails.HANDLERS, **imports.HANDLER
 WORKER_PERIODIC = (notifications.announce_consultations,)
 
 
+def _search_outbox() -> int | None:
+    """One batch of the search outbox; None when another process holds the Whoosh index."""
+    return outbox.process(get_backend(), blocking=False)
+
+
 @click.command("worker", help=N_("Send the queued emails (with retries and backoff), import big drafts uploaded "
-    "through the web form, and announce consultations opening and closing soon. Run "
-    "several at once if you like: none does what another one took."))
+    "through the web form, announce consultations opening and closing soon, and bring the search index "
+    "up to date from its outbox. Run several at once, on several hosts with PostgreSQL: none does what "
+    "another one took."))
 @click.option("--once", is_flag=True, help=N_("Send what is due, then exit (for cron or a test)."))
 @click.option("--poll", default=2.0, show_default=True, help=N_("Seconds to wait when there is nothing to do."))
 @with_appcontext
 def worker(once: bool, poll: float):
-    done = jobs.work(WORKER_HANDLERS, WORKER_PERIODIC, once=once, poll_seconds=poll)
+    done = jobs.work(WORKER_HANDLERS, WORKER_PERIODIC, once=once, poll_seconds=poll, queues=(_search_outbox,))
     if once:
         click.echo(_("Done: %(done)d succeeded; %(waiting)d waiting for a retry or a digest.", done=done,
                      waiting=jobs.pending_count()))

@@ -20,6 +20,7 @@ LABELS = {
     "plain": _l("other languages"),
     # how a comment entered by staff was given
     "paper": _l("on paper"), "in_person": _l("in person"), "phone": _l("by phone"),
+    "email": _l("by email"), "post": _l("by post"),
     "citizen": _l("citizen"), "staff": _l("staff"), "admin": _l("admin"), "moderator": _l("moderator"),
     # proposal actions
     "replace": _l("change"), "insert_after": _l("add after"), "delete": _l("delete"),

@@ -60,6 +60,7 @@ RULES = {
     "staff.import_status": "uploader",
     "reading.contents": "public", "reading.goto": "public", "reading.notice": "public", "reading.short": "public",
     "site.favicon": "public", "site.robots": "public", "assisted.enter": "staff_any",
+    "assisted.import_comments": "staff_of_draft",
 }
 #: The initiative budget landed on main at the end of issue 10's work: its routes are listed so the
 #: guard below still fails for any further route, but the matrix does not yet build a budget round,

@@ -165,7 +165,7 @@ PUBLIC = ["/", "/drafts", "/drafts?status=open", "/drafts/{slug}", "/drafts/{slu
 STAFF = ["/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/clauses/{eid}/propose", "/staff/drafts/new",
          "/staff/drafts/{slug}/review", "/staff/drafts/{slug}/review?kind=comments",
          "/staff/drafts/{slug}/review?kind=proposals", "/staff/comments/{comment}", "/staff/drafts/{slug}/merge",
-         "/staff/drafts/{slug}/deadline", "/staff/drafts/{slug}/revise", "/staff/drafts/{slug}/assisted",
+         "/staff/drafts/{slug}/deadline", "/staff/drafts/{slug}/revise", "/staff/drafts/{slug}/assisted", "/staff/drafts/{slug}/import-comments",
          "/notifications", "/account", "/account/email", "/staff/imports/999",
          "/staff/drafts/{slug}/versions", "/report/comment/{comment}", "/report/proposal/{proposal}"]
 AUTHOR = ["/comments/{comment}/edit", "/notifications", "/account"]

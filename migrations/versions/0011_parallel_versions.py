@@ -1,13 +1,13 @@
 """Parallel-language versions: a draft may be another language's text of the same law.
 
 Revision ID: 0011_parallel_versions
-Revises: 0010_moderation
+Revises: 0015_comment_imports
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_parallel_versions"
-down_revision = "0010_moderation"
+down_revision = "0015_comment_imports"
 branch_labels = None
 depends_on = None
 
