@@ -39,6 +39,7 @@ RULES = {
     "proposals.propose": "login", "proposals.proposal_list": "public", "proposals.proposal": "public",
     "proposals.comment": "login", "proposals.vote": "login", "proposals.withdraw": "owner",
     "staff.new_draft": "staff_any", "staff.deadline": "staff_of_draft", "staff.revise": "staff_of_draft",
+    "staff.versions_page": "staff_of_draft",
     "review.queue": "staff_of_draft", "review.comment": "staff_of_draft", "review.answer": "staff_of_draft",
     "review.dispose": "staff_of_draft", "review.merge": "staff_of_draft", "review.decide": "staff_of_draft",
     "history.diff": "public", "history.register": "public", "history.register_csv": "public",
@@ -72,6 +73,7 @@ RULES = {
     "budget_staff.vet": "staff_of_draft", "budget_staff.disqualify": "staff_of_draft",
     "budget_staff.implementation": "staff_of_draft", "budget_staff.resident": "staff_of_draft",
     "budget_staff.mahalla_residents": "staff_of_draft",
+    "assisted.import_comments": "staff_of_draft",
 }
 #: routes that answer 404 to those who may not know the thing exists
 HIDDEN_AS_404 = {"staff.import_status"}

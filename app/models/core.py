@@ -97,6 +97,8 @@ class Draft(Base):
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     current_revision_number: Mapped[int] = mapped_column(Integer, default=1)
+    #: another language's text of the same law: the first draft of the group (None on that one)
+    version_of_id: Mapped[int | None] = mapped_column(ForeignKey("draft.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 

@@ -21,7 +21,7 @@ from app import queries
 from app.clock import utcnow
 from app.extensions import db
 from app.i18n import valid_timezone
-from app.links import diff_path, path_for
+from app.links import diff_path, path_for, safe_next
 from app.models import BudgetProject, Draft, Job, MailSettings, User
 from app.services import jobs, mail
 from app.services.rules import RuleError
@@ -70,11 +70,15 @@ def unsubscribe(user_id: int) -> None:
 
 # --- queueing ---------------------------------------------------------------------------------
 
-def queue_account_email(purpose: str, address: str, language: str) -> None:
+def queue_account_email(purpose: str, address: str, language: str, next_path: str | None = None) -> None:
     """Queue a confirmation or reset email for an address. Whether the address has an account is
-    decided by the worker, so the page does the same work (and takes as long) either way."""
+    decided by the worker, so the page does the same work (and takes as long) either way.
+    ``next_path``: the page the person was on, where confirming their address takes them back."""
     assert purpose in ACCOUNT_PURPOSES
-    jobs.enqueue("email.account", {"purpose": purpose, "email": address, "lang": language})
+    data = {"purpose": purpose, "email": address, "lang": language}
+    if safe_next(next_path):
+        data["next"] = next_path[:500]
+    jobs.enqueue("email.account", data)
 
 
 def next_digest(now: datetime, zone: str) -> datetime:
@@ -252,7 +256,7 @@ def _account(batch: list[Job]) -> jobs.Action:
         else:
             subject = _("Confirm your email address for Muhokama")
             text = render_template("accounts/email/confirm.txt", days=mail.CONFIRM_MAX_AGE.days, link=absolute(
-                path_for("accounts.confirm", token=mail.make_confirm_token(user))))
+                path_for("accounts.confirm", token=mail.make_confirm_token(user, safe_next(data.get("next"))))))
     msg = mail.message(user.email, subject, text, message_id=_message_id(job))
     return lambda: mail.deliver(msg)
 

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request, url
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
-from app import queries
+from app import parallel, queries
 from app.extensions import csrf, db, limiter
 from app.models import (
     RESPONDENT_TYPES,
@@ -134,9 +134,11 @@ def drafts():
 
 @bp.route("/drafts/<slug>")
 @documented(obj(**DRAFT, revisions=array(REVISION_REF),
+                versions=array(obj(slug=string(), language=string(), url=string("uri"))),
                 deadline_changes=array(obj(**{"from": DATETIME, "to": DATETIME, "reason": TEXT, "at": DATETIME}))))
 def draft(slug: str):
-    """One draft with its revisions and the history of its consultation period."""
+    """One draft with its revisions, the history of its consultation period and its language
+    versions (the same law's texts in other languages, this one included; each has its own revisions)."""
     d = published(slug)
     revisions = db.session.scalars(select(Revision).where(Revision.draft_id == d.id).order_by(Revision.number))
     changes = db.session.scalars(select(DeadlineChange).where(DeadlineChange.draft_id == d.id)
@@ -147,6 +149,9 @@ def draft(slug: str):
                                    "content_hash": r.content_hash, "chain_hash": r.chain_hash,
                                    "url": url_for("api.revision", slug=slug, number=r.number, _external=True)}
                                   for r in revisions],
+                    "versions": [{"slug": v.slug, "language": v.language,
+                                  "url": url_for("api.draft", slug=v.slug, _external=True)}
+                                 for v in parallel.versions(d, None, published_only=True)],
                     "deadline_changes": [{"from": iso(c.old_closes_at), "to": iso(c.new_closes_at),
                                           "reason": c.reason, "at": iso(c.created_at)} for c in changes]})
 

@@ -2,7 +2,7 @@
 and the residents of each mahalla as district staff enter them (was one number per project).
 
 Revision ID: 0014_budget_more
-Revises: 0010_moderation
+Revises: 0011_parallel_versions
 """
 import re
 from datetime import UTC, datetime
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_budget_more"
-down_revision = "0010_moderation"
+down_revision = "0011_parallel_versions"
 branch_labels = None
 depends_on = None
 
