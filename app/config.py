@@ -59,6 +59,12 @@ def from_env() -> dict:
         # photos of initiative budget projects (re-encoded JPEGs named by their hash)
         "BUDGET_PHOTO_DIR": os.environ.get("BUDGET_PHOTO_DIR", str(ROOT / "instance" / "budget_photos")),
         "REPORT_THRESHOLD": int(os.environ.get("REPORT_THRESHOLD", "3")),
+        # seconds a public form must have been shown before it is sent (0 turns the check off)
+        "MIN_FILL_SECONDS": float(os.environ.get("MIN_FILL_SECONDS", "3")),
+        # under overload: a request that waited longer than this in the queue (the proxy's
+        # X-Request-Start) gets 503 at once; 0 turns it off. Busy answers carry Retry-After.
+        "MAX_QUEUE_SECONDS": float(os.environ.get("MAX_QUEUE_SECONDS", "0")),
+        "RETRY_AFTER_SECONDS": int(os.environ.get("RETRY_AFTER_SECONDS", "5")),
     }
 
 

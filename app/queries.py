@@ -33,17 +33,20 @@ from drafts.lineage import Row, compare_by_key
 # --- the one visibility rule ------------------------------------------------------------------
 
 
-def public(model: type[Comment] | type[Proposal]) -> ColumnElement[bool]:
+Moderated = Comment | Proposal | BudgetProject | BudgetUpdate
+
+
+def public(model: type[Moderated]) -> ColumnElement[bool]:
     """The SQL condition for contributions everyone may see. Every page, the API, search and the
     exports filter with this, so moderation changes one place."""
     if model is Comment:
         return Comment.status == "visible"
-    if model is Proposal:
-        return Proposal.hidden.is_(False)
+    if model in (Proposal, BudgetProject, BudgetUpdate):
+        return model.hidden.is_(False)
     raise TypeError(f"no visibility rule for {model!r}")
 
 
-def is_public(item: Comment | Proposal | None) -> bool:
+def is_public(item: Moderated | None) -> bool:
     """The same rule for a loaded row."""
     if item is None:
         return False

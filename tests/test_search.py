@@ -207,7 +207,7 @@ def test_filters_and_facets(client, make_draft, add_comment):
     make_draft(RU_MD, title="Налоговый кодекс", lang="ru", agency="Ministry of Finance")
     add_comment(tax, "Employers should pay the income tax themselves.")
     everything = find(client, "income")
-    assert everything["counts"]["kind"] == {"draft": 0, "clause": 4, "comment": 1}
+    assert everything["counts"]["kind"] == {"draft": 0, "clause": 4, "comment": 1, "project": 0}
     assert everything["counts"]["status"]["closed"] == 2 and everything["counts"]["status"]["adopted"] == 0
     assert everything["counts"]["agency"] == {"ministry-of-finance": 3, "tax-committee": 2}
     assert {h["draft"] for h in find(client, "income", status="closed")["hits"]} == {old}
@@ -242,7 +242,7 @@ def test_the_any_word_fallback_counts_only_documents_with_one_of_the_words(clien
     add_comment(slug, "Monthly is too often.")
     result = find(client, "the freelancers of the zeppelins")  # no document has both; "the" says nothing
     assert result["matched_any_word"] and refs(result, "comment") == [match]
-    assert result["counts"]["kind"] == {"draft": 0, "clause": 0, "comment": 1} and result["total"] == 1
+    assert result["counts"]["kind"] == {"draft": 0, "clause": 0, "comment": 1, "project": 0} and result["total"] == 1
 
 
 @pytest.mark.parametrize("app", ["whoosh"], indirect=True)

@@ -1,12 +1,13 @@
 """The data. One module per subject; everything is importable from ``app.models``."""
 from app.clock import utcnow
-from app.models.assisted import ASSISTED_CHANNELS, AssistedEntry
+from app.models.assisted import ASSISTED_CHANNELS, IMPORT_CHANNELS, AssistedEntry
 from app.models.budget import (
     PHASES,
     PROJECT_STATUSES,
     REQUIREMENTS,
     BudgetBallot,
     BudgetComplaint,
+    BudgetMahalla,
     BudgetPhone,
     BudgetPhoto,
     BudgetProject,
@@ -53,8 +54,8 @@ from app.models.messaging import (
 from app.models.moderation import REPORT_REASONS, Report, UserBlock
 from app.models.positions import Position, PositionSignature
 
-__all__ = ["ASSISTED_CHANNELS", "AssistedEntry", "DISPOSITIONS", "PHASES", "PROJECT_STATUSES", "PROPOSAL_STATUSES", "REQUIREMENTS", "RESPONDENT_TYPES",
-           "ROLES", "STANCES", "Agency", "Attribution", "AuditLog", "BudgetBallot", "BudgetComplaint", "BudgetPhone",
+__all__ = ["ASSISTED_CHANNELS", "AssistedEntry", "IMPORT_CHANNELS", "DISPOSITIONS", "PHASES", "PROJECT_STATUSES", "PROPOSAL_STATUSES", "REQUIREMENTS", "RESPONDENT_TYPES",
+           "ROLES", "STANCES", "Agency", "Attribution", "AuditLog", "BudgetBallot", "BudgetComplaint", "BudgetMahalla", "BudgetPhone",
            "BudgetPhoto", "BudgetProject", "BudgetResidency", "BudgetRound", "BudgetUpdate", "BudgetVoter", "Clause",
            "ClauseVote", "Comment", "CommentVersion", "DeadlineChange", "Disposition", "Draft", "Follow",
            "IdempotencyKey", "Notification", "Proposal", "ProposalVote", "Revision", "SearchOutbox", "UTCDateTime",

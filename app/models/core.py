@@ -120,6 +120,8 @@ class Draft(Base):
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     current_revision_number: Mapped[int] = mapped_column(Integer, default=1)
+    #: another language's text of the same law: the first draft of the group (None on that one)
+    version_of_id: Mapped[int | None] = mapped_column(ForeignKey("draft.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -191,16 +193,21 @@ class Clause(Base):
     revision: Mapped[Revision] = relationship(back_populates="clauses")
 
 
-class Contribution:
-    """What comments and proposals share: who speaks through them, and their moderation record."""
-    respondent_type: Mapped[str] = mapped_column(String(16), default="citizen", server_default="citizen")
-    organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
+class Moderated:
+    """The moderation record of what people publish (comments, proposals, budget projects and
+    their comments)."""
     #: moderation: why and when it was hidden (shown on its tombstone), hidden by reports awaiting a
     #: moderator, and when its author said "this was not me"
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     pending_review: Mapped[bool] = mapped_column(default=False)
     disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Contribution(Moderated):
+    """What comments and proposals share: who speaks through them, and their moderation record."""
+    respondent_type: Mapped[str] = mapped_column(String(16), default="citizen", server_default="citizen")
+    organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class Comment(Contribution, Base):

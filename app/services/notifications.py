@@ -31,14 +31,15 @@ from app.services import emails
 CLOSING_SOON = timedelta(days=3)  #: followers are reminded this long before a consultation closes
 
 
-def notify(user_id: int, draft: Draft, kind: str, message, link: str, email: dict | None = None) -> None:
+def notify(user_id: int, draft: Draft | None, kind: str, message, link: str, email: dict | None = None) -> None:
     """An in-app notification, written in the recipient's own language (``message`` is a lazy
-    translation, ``_l``); with ``email`` ({"kind": ..., params}) also an email notice."""
+    translation, ``_l``); with ``email`` ({"kind": ..., params}) also an email notice. ``draft`` is
+    None for what is not about a draft (the initiative budget)."""
     user = db.session.get(User, user_id)
     language = (user.language if user else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(language):
         text = str(message)
-    db.session.add(Notification(user_id=user_id, draft_id=draft.id, kind=kind, message=text[:1000], link=link))
+    db.session.add(Notification(user_id=user_id, draft_id=draft.id if draft else None, kind=kind, message=text[:1000], link=link))
     if email is not None:
         emails.queue_notice(user_id, email.pop("kind"), draft, link, **email)
 

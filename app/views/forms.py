@@ -217,6 +217,11 @@ class DeadlineForm(Form):
     reason = TextAreaField(_l("Reason (shown publicly)"), validators=[InputRequired(), max_chars(2000)])
 
 
+class VersionForm(Form):
+    other = StringField(_l("The other draft: its address or its slug"), validators=[
+        InputRequired(_l("Name the draft whose law this is.")), Length(max=300)])
+
+
 class ReviseForm(Form):
     note = TextAreaField(_l("What changed, and why (shown publicly)"), validators=[
         InputRequired(_l("Say what changed in this revision.")), max_chars(2000)])

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app import activity, clusters, i18n, queries
+from app import activity, clusters, i18n, parallel, queries
 from app.clock import utcnow
 from app.database import write_in_read_request
 from app.extensions import db
@@ -95,7 +95,8 @@ def draft(slug: str, number: int | None = None):
                            clause_list=fill_counts(sections, counted.counts), page=page, pages=pages_total,
                            total_clauses=len(clauses), draft_comments=counted.draft_comments,
                            deadlines=counted.deadlines, revisions=counted.revisions, is_current=is_current,
-                           now=utcnow(), history=_history(draft, revision, is_current))
+                           now=utcnow(), history=_history(draft, revision, is_current),
+                           versions=parallel.versions(draft, current_user))
 
 
 @bp.route("/drafts/<slug>/contents")

@@ -2,13 +2,13 @@
 positions and the people who sign on to them (once each).
 
 Revision ID: 0012_positions
-Revises: 0010_moderation
+Revises: 0014_budget_more
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0012_positions"
-down_revision = "0010_moderation"
+down_revision = "0014_budget_more"
 branch_labels = None
 depends_on = None
 
