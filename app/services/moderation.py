@@ -89,7 +89,8 @@ def _set_public(item: Item, public: bool) -> None:
         item.updated_at = utcnow()
     else:
         item.hidden = not public
-    touch_activity(db.session.get(Draft, item.draft_id))
+    if isinstance(item, (Comment, Proposal)):  # budget items have no draft and no cached counts
+        touch_activity(db.session.get(Draft, item.draft_id))
 
 
 def _report_filter(item: Item):
