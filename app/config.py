@@ -63,6 +63,12 @@ def from_env() -> dict:
         "ATTACHMENT_DIR": os.environ.get("ATTACHMENT_DIR", str(ROOT / "instance" / "attachments")),
         "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024))),
         "ATTACHMENTS_PER_CONTRIBUTION": int(os.environ.get("ATTACHMENTS_PER_CONTRIBUTION", "3")),
+        # seconds a public form must have been shown before it is sent (0 turns the check off)
+        "MIN_FILL_SECONDS": float(os.environ.get("MIN_FILL_SECONDS", "3")),
+        # under overload: a request that waited longer than this in the queue (the proxy's
+        # X-Request-Start) gets 503 at once; 0 turns it off. Busy answers carry Retry-After.
+        "MAX_QUEUE_SECONDS": float(os.environ.get("MAX_QUEUE_SECONDS", "0")),
+        "RETRY_AFTER_SECONDS": int(os.environ.get("RETRY_AFTER_SECONDS", "5")),
     }
 
 

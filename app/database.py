@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 
-def configure_engine(engine: Engine) -> None:
+def configure_engine(engine: Engine, busy_timeout_ms: int = 10_000) -> None:
     if engine.dialect.name != "sqlite":
         return
 
@@ -19,7 +19,7 @@ def configure_engine(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=10000")  # wait for another writer instead of failing
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")  # wait for another writer; then 503
         cur.execute("PRAGMA synchronous=NORMAL")  # safe in WAL mode, much faster commits
         cur.close()
 

@@ -1,9 +1,21 @@
 """Error pages: a clear message and the right status, as HTML or, under /api/, as JSON."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, render_template, request
+import time
+
+from flask import (
+    Flask,
+    current_app,
+    g,
+    jsonify,
+    make_response,
+    render_template,
+    request,
+)
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
@@ -20,7 +32,38 @@ def _messages() -> dict[int, str]:
         413: _("What you sent is too large."),
         429: _("Too many requests. Please wait a little and try again."),
         500: _("Something went wrong on our side. Nothing you sent was lost; please try again later."),
+        503: _("Muhokama is very busy. Nothing you sent was saved; please try again in a few seconds."),
     }
+
+
+def _busy():
+    """503 with Retry-After: the database was locked or out of connections for longer than it
+    waits, or the request queued too long. The transaction was rolled back, so a retry is safe."""
+    db.session.rollback()
+    # answer without the database, which is what is busy: the page shows the person as a visitor
+    # (the account is not read again), and any read left begins without asking for the write lock
+    g._login_user = current_app.login_manager.anonymous_user()
+    g.sqlite_deferred = True
+    response = make_response(_respond(503, _messages()[503]))
+    response.headers["Retry-After"] = str(current_app.config.get("RETRY_AFTER_SECONDS", 5))
+    return response
+
+
+def _queued_too_long() -> bool:
+    """The proxy stamps when it received the request (nginx: ``X-Request-Start: t=${msec}``). A
+    request that waited in the queue longer than MAX_QUEUE_SECONDS is answered at once with 503:
+    its person has likely given up, and working on it would only make everyone after it wait too."""
+    limit = current_app.config.get("MAX_QUEUE_SECONDS", 0)
+    stamp = request.headers.get("X-Request-Start", "")
+    if not limit or not stamp.startswith("t="):
+        return False
+    try:
+        received = float(stamp[2:])
+    except ValueError:
+        return False
+    if received > 1e12:  # milliseconds or microseconds, as some proxies send
+        received /= 1000 if received < 1e15 else 1_000_000
+    return 0 < time.time() - received < 86_400 and time.time() - received > limit
 
 
 def _respond(code: int, message: str):
@@ -30,6 +73,25 @@ def _respond(code: int, message: str):
 
 
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def _shed_stale_requests():
+        if _queued_too_long():
+            return _busy()
+        return None
+
+    @app.errorhandler(OperationalError)
+    def _database_busy(error: OperationalError):
+        text = str(error.orig).lower()
+        if "locked" in text or "lock timeout" in text or "canceling statement" in text or "too many" in text:
+            app.logger.warning("database busy: %s", text[:200])
+            return _busy()
+        return _unexpected(error)
+
+    @app.errorhandler(PoolTimeout)
+    def _no_connection(error: PoolTimeout):
+        app.logger.warning("no database connection free: %s", error)
+        return _busy()
+
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError):
         return _respond(400, _("Your form had expired or was not sent from this site. "
@@ -52,6 +114,8 @@ def init_app(app: Flask) -> None:
                 error.description != type(error).description:
             message = error.description  # a specific message given by the view
         response = make_response(_respond(code, message))  # HTML pages answer (body, code): make a response
+        if code == 503:
+            response.headers.setdefault("Retry-After", str(app.config.get("RETRY_AFTER_SECONDS", 5)))
         if code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response

@@ -35,17 +35,20 @@ from drafts.lineage import Row, compare_by_key
 # --- the one visibility rule ------------------------------------------------------------------
 
 
-def public(model: type[Comment] | type[Proposal]) -> ColumnElement[bool]:
+Moderated = Comment | Proposal | BudgetProject | BudgetUpdate
+
+
+def public(model: type[Moderated]) -> ColumnElement[bool]:
     """The SQL condition for contributions everyone may see. Every page, the API, search and the
     exports filter with this, so moderation changes one place."""
     if model is Comment:
         return Comment.status == "visible"
-    if model is Proposal:
-        return Proposal.hidden.is_(False)
+    if model in (Proposal, BudgetProject, BudgetUpdate):
+        return model.hidden.is_(False)
     raise TypeError(f"no visibility rule for {model!r}")
 
 
-def is_public(item: Comment | Proposal | None) -> bool:
+def is_public(item: Moderated | None) -> bool:
     """The same rule for a loaded row."""
     if item is None:
         return False
@@ -145,23 +148,45 @@ def _comparison(old: RevisionRef, new: RevisionRef) -> tuple[Row, ...]:
 
 # --- comments ---------------------------------------------------------------------------------
 
+@dataclass
+class IdPage:
+    """A page of rows picked by id in Python: what the pager and templates read of a pagination."""
+    page: int
+    per_page: int
+    total: int
+    items: list
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
 def comment_threads(draft: Draft, clause_key: str | None, page: int, per_page: int, *,
-                    proposal_id: int | None = None, respondent_type: str | None = None):
+                    proposal_id: int | None = None, collapsed: frozenset[int] = frozenset(),
+                    respondent_type: str | None = None):
     """One page of top-level comments on a clause, the whole draft or a proposal (only those of one
     respondent type, if given), with all their replies, what later revisions did to their clause,
-    and staff's decisions on them."""
+    and staff's decisions on them. ``collapsed`` comments (copies shown through a representative)
+    are left out of the pages."""
     # hidden comments stay in threads as tombstones (reason and date, never the text)
-    query = select(Comment).where(Comment.draft_id == draft.id, Comment.parent_id.is_(None))
+    where = [Comment.draft_id == draft.id, Comment.parent_id.is_(None)]
     if respondent_type:
-        query = query.where(Comment.respondent_type == respondent_type)
+        where.append(Comment.respondent_type == respondent_type)
     if proposal_id is not None:
-        query = query.where(Comment.proposal_id == proposal_id)
+        where.append(Comment.proposal_id == proposal_id)
     else:
-        query = query.where(Comment.proposal_id.is_(None))
-        query = query.where(Comment.clause_key == clause_key if clause_key else Comment.clause_key.is_(None))
-    query = query.options(selectinload(Comment.author))  # no query per comment for its author's name
-    pagination = db.paginate(query.order_by(Comment.created_at, Comment.id), page=page, per_page=per_page,
-                             error_out=False)
+        where.append(Comment.proposal_id.is_(None))
+        where.append(Comment.clause_key == clause_key if clause_key else Comment.clause_key.is_(None))
+    order = (Comment.created_at, Comment.id)
+    if collapsed:  # ids, not a NOT IN of thousands of parameters
+        ids = [i for i in db.session.scalars(select(Comment.id).where(*where).order_by(*order)) if i not in collapsed]
+        shown = ids[(page - 1) * per_page:page * per_page]
+        rows = {c.id: c for c in db.session.scalars(
+            select(Comment).where(Comment.id.in_(shown)).options(selectinload(Comment.author)))} if shown else {}
+        pagination = IdPage(page, per_page, len(ids), [rows[i] for i in shown])
+    else:
+        query = select(Comment).where(*where).options(selectinload(Comment.author))  # authors in one query
+        pagination = db.paginate(query.order_by(*order), page=page, per_page=per_page, error_out=False)
     roots = list(pagination.items)
     replies = db.session.scalars(select(Comment).options(selectinload(Comment.author)).where(
         Comment.root_id.in_([c.id for c in roots]))

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 import markdown as markdown_lib
 import nh3
+from babel import Locale
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import (
     format_date,
@@ -25,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import i18n, queries
 from app.clock import utcnow
 from app.extensions import db
-from app.labels import notification_text, status_label
+from app.labels import audit_action, audit_detail, notification_text, status_label
 from app.links import diff_path, public_url
 from app.models import Notification
 from app.services import receipts
@@ -91,12 +92,20 @@ def file_size(size: int) -> str:
     return gettext("%(size)s MB", size=format_decimal(round(size / (1024 * 1024), 1)))
 
 
+def language_name(code: str) -> str:
+    """A draft's language (any ISO 639 code) named in the reader's language: CLDR's names."""
+    return Locale.parse(str(get_locale())).languages.get(code, code)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["label"] = status_label
     app.jinja_env.filters["html_lang"] = i18n.html_lang
+    app.jinja_env.filters["language_name"] = language_name
+    app.jinja_env.filters["audit_action"] = audit_action
+    app.jinja_env.globals["audit_detail"] = audit_detail
     app.jinja_env.filters["dt"] = format_moment
     # in-app notifications are stored in English with their parameters, shown in the reader's language
     app.jinja_env.globals["notification_text"] = notification_text

@@ -16,7 +16,7 @@ bare Flask route served the same way in the same run.
    bench/out/web.json and, with --write, the "Web app: draft page and posting a comment" section
    of BENCHMARKS.md.
 
-    .venv/bin/python bench/bench_web.py [--duration 10] [--warmup 2] [--write]
+    .venv/bin/python bench/bench_web.py [--db sqlite|postgresql] [--duration 10] [--warmup 2] [--write]
 
 Every process it starts and its temporary directory are removed on exit, also on errors and ^C.
 """
@@ -47,7 +47,9 @@ GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 GUNICORN_ARGS = ["-w", "2", "-k", "gthread", "--threads", "4"]
 CONNECTIONS, THREADS = 32, 2
-from web_data import EMAIL, PASSWORD, SECRET, database_url, seed  # noqa: E402 - bench/ is on the path
+from web_data import EMAIL, PASSWORD, SECRET, database_url, seed
+
+PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SECTION = "## Web app: draft page and posting a comment"
 
 
@@ -222,9 +224,19 @@ def measure(name: str, url: str, args, script: Path | None = None) -> dict:
 
 # --- the run --------------------------------------------------------------------------------
 
-def count_comments(tmp: Path) -> int:
+def scalar(tmp: Path, sql: str, *params) -> int:
+    """One number from the run's database (SQLite file or PostgreSQL), read outside the app."""
+    url = database_url(tmp)
+    if url.startswith("postgresql"):
+        import psycopg
+        with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1)) as conn:
+            return conn.execute(sql.replace("?", "%s"), params).fetchone()[0]
     with sqlite3.connect(f"file:{tmp / 'bench.db'}?mode=ro", uri=True) as conn:
-        return conn.execute("SELECT count(*) FROM comment").fetchone()[0]
+        return conn.execute(sql, params).fetchone()[0]
+
+
+def count_comments(tmp: Path) -> int:
+    return scalar(tmp, "SELECT count(*) FROM comment")
 
 
 def shown_count(html: str, eid: str) -> int:
@@ -239,8 +251,10 @@ def run(args, tmp: Path) -> dict:
     print(f"  {data['clauses']} clauses ({data['articles']} articles), {data['comments']} comments "
           f"({data['replies']} replies), {data['votes']} votes, {data['users']} users; "
           f"seeded in {data['seed_s']} s, search index {data['index_s']} s", flush=True)
+    # wrk posts faster than any person: the minimum fill time (a check against bots) is off here,
+    # as rate limits are; bench/bench_load.py posts through the human checks
     env = {**os.environ, "DATABASE_URL": database_url(tmp), "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": "0",
-           "SEARCH_INDEX_DIR": str(tmp / "index"), "MAIL_SERVER": ""}
+           "SEARCH_INDEX_DIR": str(tmp / "index"), "MAIL_SERVER": "", "MIN_FILL_SECONDS": "0"}
     draft_path = f"/drafts/{data['slug']}"
     clause_path = f"{draft_path}/clauses/{data['hot_eid']}"
     results: dict[str, dict] = {}
@@ -276,9 +290,8 @@ def run(args, tmp: Path) -> dict:
         results["post comment"]["created"] = created
         # the counts on the draft page follow the new comments at once
         _, _, html = request("GET", server.port, draft_path)
-        with sqlite3.connect(f"file:{tmp / 'bench.db'}?mode=ro", uri=True) as conn:
-            expected = conn.execute("SELECT count(*) FROM comment WHERE clause_key = ? AND status = 'visible'",
-                                    (data["hot_key"],)).fetchone()[0]
+        expected = scalar(tmp, "SELECT count(*) FROM comment WHERE clause_key = ? AND status = 'visible'",
+                          data["hot_key"])
         results["post comment"]["draft_page_count_ok"] = shown_count(html, data["hot_eid"]) == expected
         print(f"  {created} comments created; draft page shows the new count: "
               f"{results['post comment']['draft_page_count_ok']}", flush=True)
@@ -378,6 +391,8 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=10_000)
     parser.add_argument("--write", action="store_true", help="write the results into BENCHMARKS.md")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (for debugging)")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="postgresql: a database this run creates (and drops), search on PostgreSQL too")
     args = parser.parse_args()
     for tool in (GUNICORN, WRK):
         if not Path(tool).exists():
@@ -385,6 +400,14 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up below on kill too
     tmp = Path(tempfile.mkdtemp(prefix="muhokama-bench-web-"))
     started = time.monotonic()
+    pg_name = f"muhokama_bench_web_{os.getpid()}"
+    if args.db == "postgresql":
+        import psycopg
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{pg_name}"')  # fails rather than reuse a name that exists
+        os.environ["BENCH_DATABASE_URL"] = (PG_ADMIN.rpartition("/")[0].replace("postgresql://", "postgresql+psycopg://", 1)
+                                            + f"/{pg_name}")
+        os.environ["SEARCH_BACKEND"] = "postgresql"
     try:
         report = run(args, tmp)
         report.update(duration=args.duration, warmup=args.warmup, argv=sys.argv[1:],
@@ -401,6 +424,10 @@ def main() -> None:
     finally:
         while STARTED:
             stop(STARTED[-1])
+        if args.db == "postgresql":
+            import psycopg
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')  # only the one made above
         if args.keep:
             print(f"kept {tmp}")
         else:

@@ -154,10 +154,12 @@ def purge(now: datetime) -> None:
 
 
 def work(handlers: dict[str, Handler], periodic: Iterable[Periodic] = (), *, once: bool = False,
-         poll_seconds: float = 2.0, tick_seconds: float = 60.0, stop: threading.Event | None = None) -> int:
-    """The worker loop: run periodic tasks (every ``tick_seconds``), then due jobs; sleep when
-    idle. ``once``: one round of periodic tasks, then drain what is due and return. Returns how
-    many claims succeeded."""
+         poll_seconds: float = 2.0, tick_seconds: float = 60.0, stop: threading.Event | None = None,
+         queues: Iterable[Callable[[], int | None]] = ()) -> int:
+    """The worker loop: run periodic tasks (every ``tick_seconds``), then due jobs, then the other
+    ``queues`` (each a call that does one batch and says how much it did, such as the search
+    outbox); sleep when all are idle. ``once``: one round of periodic tasks, then drain what is due
+    and return. Returns how many claims succeeded."""
     stop = stop or threading.Event()
     periodic = [*periodic, purge]
     done, last_tick = 0, None
@@ -175,8 +177,21 @@ def work(handlers: dict[str, Handler], periodic: Iterable[Periodic] = (), *, onc
         if jobs:
             done += run(jobs, handlers)
             continue
+        if _any_work(queues):
+            continue
         if once:
             break
         db.session.remove()  # do not hold a connection (or a snapshot) while idle
         stop.wait(poll_seconds)
     return done
+
+
+def _any_work(queues: Iterable[Callable[[], int | None]]) -> bool:
+    did = False
+    for queue in queues:
+        try:
+            did = bool(queue()) or did
+        except Exception:
+            db.session.rollback()
+            log.exception("queue %s failed; its rows stay queued", getattr(queue, "__name__", queue))
+    return did

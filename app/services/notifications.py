@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -30,14 +32,22 @@ from app.services import emails
 CLOSING_SOON = timedelta(days=3)  #: followers are reminded this long before a consultation closes
 
 
-def notify(user_id: int, draft: Draft, kind: str, message: str, link: str, email: dict | None = None,
+def notify(user_id: int, draft: Draft | None, kind: str, message, link: str, email: dict | None = None,
            params: dict | None = None) -> None:
-    """An in-app notification: ``message`` is an English msgid marked with ``N_``, stored with its
-    ``params`` and translated when the recipient reads it, in the language they read in then;
-    with ``email`` ({"kind": ..., params}) also an email notice."""
-    db.session.add(Notification(user_id=user_id, draft_id=draft.id, kind=kind, message=str(message)[:1000],
-                                params=json.dumps(params, ensure_ascii=False, sort_keys=True) if params else "",
-                                link=link))
+    """An in-app notification. ``message`` is an English msgid marked with ``N_``, stored with its
+    ``params`` and translated when the recipient reads it, in the language they read in then; or an
+    object whose ``str()`` writes the whole notice (the initiative budget's), written now in the
+    recipient's language. With ``email`` ({"kind": ..., params}) also an email notice. ``draft`` is
+    None for what is not about a draft (the initiative budget)."""
+    if isinstance(message, str):
+        text = message
+        stored = json.dumps(params, ensure_ascii=False, sort_keys=True) if params else ""
+    else:
+        user = db.session.get(User, user_id)
+        with force_locale((user.language if user else None) or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            text, stored = str(message), ""
+    db.session.add(Notification(user_id=user_id, draft_id=draft.id if draft else None, kind=kind,
+                                message=text[:1000], params=stored, link=link))
     if email is not None:
         emails.queue_notice(user_id, email.pop("kind"), draft, link, **email)
 

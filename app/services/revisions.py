@@ -21,7 +21,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import Clause, DeadlineChange, Draft, Proposal, Revision, User
 from app.search import outbox as search_outbox
-from app.services import notifications, proposals
+from app.services import notifications, proposals, versions
 from app.services.accounts import get_or_create_agency, unique_slug
 from app.services.audit import audit
 from app.services.rules import RuleError, authorize, clean_text
@@ -48,9 +48,10 @@ def parse_upload(data: bytes, fmt: str | None = None, filename: str | None = Non
 def import_draft(data: bytes, *, fmt: str | None, title: str, agency_name: str, lang: str,
                  opens_at: datetime, closes_at: datetime, author: User | None, summary: str = "",
                  slug: str | None = None, filename: str | None = None, published: bool = True,
-                 doc: drafts.Document | None = None) -> Draft:
+                 doc: drafts.Document | None = None, version_of: Draft | None = None) -> Draft:
     """Create a draft and its revision 1 from a file in any format the engine reads (or from
-    ``doc`` when the caller parsed it already)."""
+    ``doc`` when the caller parsed it already); ``version_of``: the draft whose law this is, in
+    another language."""
     doc = doc or parse_upload(data, fmt, filename)
     if closes_at <= opens_at:
         raise RuleError(_("The consultation must close after it opens."), field="closes")
@@ -70,6 +71,8 @@ def import_draft(data: bytes, *, fmt: str | None, title: str, agency_name: str, 
     _add_revision(draft, doc.clauses(), number=1, parent=None, note="First published text.",
                   author=author, fmt=fmt or "md")
     audit(author, "draft.import", f"draft:{draft.slug}", title)
+    if version_of is not None:
+        versions.link_version(draft, version_of, actor=author)
     return draft
 
 

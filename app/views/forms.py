@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     HiddenField,
     RadioField,
@@ -151,6 +152,27 @@ class WithdrawForm(Form):
         Optional(), max_chars(MAX_REASON_CHARS)])
 
 
+# --- organisation positions -------------------------------------------------------------------
+
+class PositionForm(Form):
+    respondent_type = SelectField(_l("The organisation is"), choices=RESPONDENT_CHOICES[1:], default="ngo",
+                                  validate_choice=True)
+    organisation = StringField(_l("Name of the organisation"), validators=[
+        InputRequired(_l("Please name the organisation you speak for.")),
+        max_chars(200, _l("The name can be at most %(limit)d characters long."))])
+    title = StringField(_l("Title"), validators=[
+        InputRequired(_l("Please give the position a title.")),
+        max_chars(200, _l("The title can be at most %(limit)d characters long."))])
+    body = TextAreaField(_l("The position"), validators=[
+        InputRequired(_l("Please write the position.")),
+        max_chars(MAX_COMMENT_CHARS, _l("A position can be at most %(limit)d characters long; "
+                                        "yours has %(length)d."))])
+
+
+class SignForm(Form):
+    show_name = BooleanField(_l("Show my name among the signatories"))
+
+
 # --- staff ------------------------------------------------------------------------------------
 
 OUTCOMES = choices(("accepted", _l("Accepted")), ("partly_accepted", _l("Partly accepted")),
@@ -198,6 +220,11 @@ class DraftForm(Form):
 class DeadlineForm(Form):
     closes = DateTimeLocalField(_l("New closing time"), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason (shown publicly)"), validators=[InputRequired(), max_chars(2000)])
+
+
+class VersionForm(Form):
+    other = StringField(_l("The other draft: its address or its slug"), validators=[
+        InputRequired(_l("Name the draft whose law this is.")), Length(max=300)])
 
 
 class ReviseForm(Form):

@@ -5,13 +5,13 @@ And notification.params: in-app notifications are stored as their English messag
 and translated when shown.
 
 Revision ID: 0013_attachments
-Revises: 0010_moderation
+Revises: 0012_positions
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_attachments"
-down_revision = "0010_moderation"
+down_revision = "0012_positions"
 branch_labels = None
 depends_on = None
 
