@@ -155,10 +155,7 @@ class IdPage:
     per_page: int
     total: int
     items: list
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    pages = property(lambda self: max(1, -(-self.total // self.per_page)))
 
 
 def comment_threads(draft: Draft, clause_key: str | None, page: int, per_page: int, *,
@@ -383,9 +380,7 @@ def input_summary(revision: Revision) -> dict[str, int]:
             "comments": len({r.comment_id for r in rows if r.comment_id})}
 
 
-# -- the initiative budget -------------------------------------------------------------------------
-
-def budget_round(slug: str) -> BudgetRound | None:
+def budget_round(slug: str) -> BudgetRound | None:  # the initiative budget's reads from here on
     return db.session.scalar(select(BudgetRound).where(BudgetRound.slug == slug))
 
 
