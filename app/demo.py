@@ -78,6 +78,59 @@ A water user who disagrees with a decision of the committee may appeal to the di
 REVISION_2_NOTE = ("Schedules also sent by text message (proposal by Dilnoza); complaints answered in writing "
                    "within fifteen days; appeal to a court added.")
 
+#: the same law's Russian text, as published with revision 2 (same article numbers): a language version
+RUSSIAN = """# Закон об общинном водопользовании
+
+## Глава 1. Общие положения
+
+### Статья 1. Цель
+
+(1) Настоящий Закон регулирует порядок, в котором сёла и города совместно пользуются водой каналов, колодцев и родников.
+
+(2) Его цель — справедливый доступ к воде для каждого домохозяйства и фермерского хозяйства.
+
+### Статья 2. Определения
+
+В настоящем Законе:
+
+1) «водопользователь» — домохозяйство, фермерское хозяйство или предприятие, забирающее воду из общего источника;
+
+2) «водный комитет» — орган, избираемый водопользователями населённого пункта;
+
+3) «поливной сезон» — период с 1 апреля по 31 октября.
+
+## Глава 2. Водные комитеты
+
+### Статья 3. Выборы комитета
+
+(1) Водопользователи населённого пункта избирают водный комитет из пяти–девяти членов сроком на три года.
+
+(2) Не менее одной трети членов комитета составляют женщины.
+
+(3) Выборы действительны, если в них участвует более половины водопользователей.
+
+### Статья 4. Обязанности комитета
+
+(1) Перед каждым поливным сезоном комитет составляет график очерёдности подачи воды.
+
+(2) Комитет в течение трёх дней публикует график в махалле, направляет его SMS-сообщением каждому водопользователю, который об этом просит, и размещает в интернете.
+
+(3) Комитет ведёт журнал жалоб и отвечает на каждую жалобу в письменной форме в течение пятнадцати дней.
+
+## Глава 3. Плата и споры
+
+### Статья 5. Плата за воду
+
+(1) Комитет может установить ежегодную плату с гектара на содержание каналов.
+
+(2) Домохозяйства, использующие воду только для питья и приготовления пищи, плату не вносят.
+
+### Статья 6. Споры
+
+Водопользователь, не согласный с решением комитета, может в течение тридцати дней обжаловать его в районный хокимият, а затем в суд.
+"""
+RUSSIAN_TITLE = "Закон об общинном водопользовании"
+
 
 def _duties_as_published(duties_text: str) -> str:
     """Article 4 as staff publish it: the accepted proposal plus staff's own edit of paragraph 3."""
@@ -155,5 +208,21 @@ def load() -> str:
                                  body="Our members ask that every complaint gets a written answer.")
     positions.sign(dilnoza, position, draft, show_name=True)
     positions.sign(sergey, position, draft, show_name=False)
+    _russian_text(draft, staff, sergey, amina)
     budget_demo.load(citizens, PASSWORD)
     return draft.slug
+
+
+def _russian_text(draft, staff, sergey, amina) -> None:
+    """The law's Russian text, linked as a language version (the reader switches the text's language),
+    with a comment on article 4 and one on the whole text, shown marked on the other text too."""
+    russian = revisions.import_draft(
+        RUSSIAN.encode(), fmt="md", title=RUSSIAN_TITLE, agency_name=staff.agency.name, lang="ru",
+        opens_at=draft.opens_at, closes_at=draft.closes_at, author=staff, version_of=draft,
+        summary="Законопроект о том, как сёла делят воду каналов, колодцев и родников. "
+                "**Вымышленный пример** для демонстрации Muhokama.")
+    duties = queries.find_clause(queries.current_revision(russian), eid="chp_2__art_4")
+    comments.add_comment(sergey, russian, clause_key=duties.key, stance="for",
+                         body="Хорошо, что график будут присылать по SMS. Пусть его вывешивают и на бумаге у мечети.")
+    comments.add_comment(amina, russian, stance="for",
+                         body="Спасибо, что текст опубликован и на русском языке: так его прочтут все соседи.")

@@ -6,7 +6,6 @@ import threading
 
 import pytest
 from test_browser import ARGS, chromium_path  # noqa: F401 - fixture
-from test_parallel_versions import add_demo_version
 
 pytestmark = pytest.mark.browser
 
@@ -72,7 +71,6 @@ def page_ids(app) -> dict:
             reporter = db.session.scalar(select(User).where(User.id != comment.author_id, User.role == "citizen"))
             moderation.report(reporter, comment, reason="off_topic", note="")
             db.session.commit()
-            russian = add_demo_version(app)
         return {"russian": russian, "slug": draft.slug, "comment": comment.id, "author": comment.author_id, "job": job,
                 "agency": db.session.get(Agency, draft.agency_id).slug,
                 "eid": db.session.scalar(select(Clause.eid).where(Clause.text.contains("mahalla office")))}

@@ -12,7 +12,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from conftest import REPO, login
-from test_parallel_versions import add_demo_version
+from test_parallel_versions import demo_russian
 
 LANGS = ("ru", "uz", "uz_Cyrl")
 CATALOGUES = REPO / "app" / "translations"
@@ -220,7 +220,7 @@ def test_no_english_interface_string_on_any_page_type(app_factory, lang):
     app = app_factory()
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    russian = add_demo_version(app)
+    russian = demo_russian(app)
     ids = {**_uzbek_content(app), "russian": russian}
     translated = [m.id for m in _catalogue(lang) if isinstance(m.id, str) and m.id and m.string != m.id]
     problems = []

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app import demo, queries
+from app import queries
 from app.extensions import db
 from app.models import Comment, Draft, User
-from app.services import accounts, comments, moderation, revisions
+from app.services import accounts, comments, moderation
 from drafts.parallel import counterparts
 
 UZ = """# Suvdan foydalanish toʻgʻrisida
@@ -56,41 +56,12 @@ RU = """# О водопользовании
 
 AGENCY = "Ministry of Water"
 
-#: the Russian text of the demo's law (articles 1 to 4 only, so some clauses have no counterpart)
-DEMO_RU = """# Закон об общинном водопользовании
-
-## Глава 1. Общие положения
-
-### Статья 1. Цель
-
-Настоящий Закон определяет, как сёла и города делят воду каналов, колодцев и родников.
-
-## Глава 2. Водные комитеты
-
-### Статья 3. Выборы комитета
-
-Водопользователи населённого пункта избирают водный комитет.
-
-### Статья 4. Обязанности комитета
-
-Комитет публикует график в махаллинском сходе и в интернете в течение трёх дней.
-"""
-
-
-def add_demo_version(app, comment_on: str = "chp_2__art_4") -> str:
-    """Link a Russian text to the demo's draft, with a comment on its clause ``comment_on`` (by
-    eid): pages of both texts then show the switchers and the comment from the other text."""
+def demo_russian(app) -> str:
+    """The address of the Russian text of the demo's law (``flask demo`` links it, with a comment on
+    article 4 and one on the whole text)."""
     with app.app_context():
         english = db.session.scalar(select(Draft).order_by(Draft.id))
-        russian = revisions.import_draft(DEMO_RU.encode(), fmt="md", title="Закон об общинном водопользовании",
-                                         agency_name=english.agency.name, lang="ru", opens_at=english.opens_at,
-                                         closes_at=english.closes_at, author=None, version_of=english)
-        author = db.session.scalar(select(User).where(User.email == demo.CITIZEN_EMAILS[1]))
-        clause = queries.find_clause(queries.current_revision(russian), eid=comment_on)
-        if clause is not None:
-            comments.add_comment(author, russian, body="График нужен и на бумаге.", clause_key=clause.key)
-        db.session.commit()
-        return russian.slug
+        return db.session.scalar(select(Draft.slug).where(Draft.version_of_id == english.id))
 
 
 # -- the engine: aligned by number, never by words ---------------------------------------------
@@ -222,3 +193,21 @@ def test_staff_link_and_unlink_on_the_web_and_others_cannot(app, client, make_dr
     citizen = app.test_client()
     login_as(citizen, make_user())
     assert citizen.post("/staff/drafts/voda/versions", data={"other": "suv"}).status_code == 403
+
+
+def test_the_demo_has_the_laws_russian_text_with_every_article_matched(app, client, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    russian = demo_russian(app)
+    with app.app_context():
+        english = db.session.scalar(select(Draft).order_by(Draft.id))
+        ours = queries.cached_clauses(queries.current_revision(english))
+        theirs = queries.cached_clauses(queries.current_revision(db.session.scalar(
+            select(Draft).where(Draft.slug == russian))))
+        slug = english.slug
+    found = counterparts(ours, theirs)
+    assert len(ours) == len(theirs) and None not in found.values()  # the same articles and paragraphs
+    page = client.get(f"/drafts/{slug}").get_data(as_text=True)
+    assert f'href="/drafts/{russian}"' in page and 'hreflang="ru"' in page
+    clause = client.get(f"/drafts/{slug}/clauses/chp_2__art_4").get_data(as_text=True)
+    assert "SMS" in clause.split('id="other-languages"')[1]  # the comment made on the Russian text
+
