@@ -63,9 +63,26 @@ def comments_elsewhere(found: list[Counterpart]) -> tuple[list[tuple[Draft, Comm
     for draft_id, c in by_draft.items():
         one = (Comment.draft_id == draft_id) & (Comment.clause_key == c.clause["key"])
         condition = one if condition is None else condition | one
+    return _latest(condition, {i: c.draft for i, c in by_draft.items()})
+
+
+def draft_comments_elsewhere(draft: Draft, others: list[Draft], respondent_type: str = "") -> tuple[
+        list[tuple[Draft, Comment]], int]:
+    """The same for comments on the whole text (not on a clause) of the other versions, of one
+    respondent type when given."""
+    by_draft = {d.id: d for d in others if d.id != draft.id}
+    if not by_draft:
+        return [], 0
+    condition = Comment.draft_id.in_(by_draft) & Comment.clause_key.is_(None)
+    if respondent_type:
+        condition &= Comment.respondent_type == respondent_type
+    return _latest(condition, by_draft)
+
+
+def _latest(condition, by_draft: dict[int, Draft]) -> tuple[list[tuple[Draft, Comment]], int]:
     query = select(Comment).where(condition, queries.public(Comment), Comment.proposal_id.is_(None))
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.options(joinedload(Comment.author))
                               .order_by(Comment.created_at.desc(), Comment.id.desc())
                               .limit(OTHER_COMMENTS_SHOWN)).all()
-    return [(by_draft[c.draft_id].draft, c) for c in rows], total or 0
+    return [(by_draft[c.draft_id], c) for c in rows], total or 0

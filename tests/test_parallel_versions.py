@@ -211,3 +211,33 @@ def test_the_demo_has_the_laws_russian_text_with_every_article_matched(app, clie
     clause = client.get(f"/drafts/{slug}/clauses/chp_2__art_4").get_data(as_text=True)
     assert "SMS" in clause.split('id="other-languages"')[1]  # the comment made on the Russian text
 
+
+def _draft_comment(app, slug: str, body: str, email: str = "nodira@example.org") -> int:
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email)) or accounts.create_user(
+            email=email, password="correct horse battery", display_name="Nodira", confirmed=True)
+        comment = comments.add_comment(user, db.session.scalar(select(Draft).where(Draft.slug == slug)), body=body)
+        db.session.commit()
+        return comment.id
+
+
+def test_a_comment_on_the_whole_russian_text_shows_marked_and_read_only_on_the_uzbek(app, client, pair, make_user):
+    cid = _draft_comment(app, "voda", "Закон нужно обсудить в каждой махалле.")
+    hidden = _draft_comment(app, "voda", "Скрытая реклама.")
+    _comment(app, "voda", "chp_2__art_12", "Только о статье 12.")
+    with app.app_context():
+        moderation.hide(db.session.get(User, make_user(role="moderator")), db.session.get(Comment, hidden),
+                        reason="spam", explanation="Реклама")
+        db.session.commit()
+    page = client.get("/drafts/suv/comments").get_data(as_text=True)
+    shown = page.split('id="other-languages"')[1]
+    assert "Закон нужно обсудить в каждой махалле." in shown and "On the text in: Russian" in shown
+    assert "1 comment on the whole text in another language" in shown
+    assert f'href="/drafts/voda/comments/{cid}#c{cid}"' in shown  # reply where it was made
+    assert f"/comments/{cid}/edit" not in shown and "reply=" not in shown
+    assert "Скрытая реклама" not in page and "Только о статье 12" not in page  # hidden; a clause's
+    # not the Uzbek text's own: its own list is empty, and its own page does not show itself as "elsewhere"
+    assert "No comments yet." in page.split('id="other-languages"')[0]
+    assert 'id="other-languages"' not in client.get("/drafts/voda/comments").get_data(as_text=True)
+    # a filter by respondent type applies to them too
+    assert 'id="other-languages"' not in client.get("/drafts/suv/comments?respondent_type=ngo").get_data(as_text=True)

@@ -95,9 +95,12 @@ def draft_comments_page(slug: str, *, form=None, status: int = 200):
     pagination, roots, children, extra = _threads(draft, None, respondent_type=respondent)
     counts = queries.respondent_counts(Comment, Comment.draft_id == draft.id, Comment.parent_id.is_(None),
                                        Comment.proposal_id.is_(None), Comment.clause_key.is_(None))
+    others = parallel.versions(draft, current_user)
+    elsewhere, elsewhere_total = parallel.draft_comments_elsewhere(draft, others, respondent)
     return render_template("reading/comments.html", draft=draft, pagination=pagination, roots=roots,
                            children=children, form=form or CommentForm(), now=utcnow(), respondent=respondent,
-                           respondent_counts=counts, groups=RESPONDENT_GROUPS, **extra), status
+                           respondent_counts=counts, groups=RESPONDENT_GROUPS, others=others, elsewhere=elsewhere,
+                           elsewhere_total=elsewhere_total, **extra), status
 
 
 def get_proposal(slug: str, proposal_id: int) -> tuple[Proposal, Draft]:
