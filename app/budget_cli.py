@@ -12,11 +12,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.extensions import db
+from app.i18n import N_
 from app.models import REQUIREMENTS, BudgetRound
 from app.services import budget, budget_ballots, budget_mahallas
 from app.services.rules import RuleError
 
-budget_cli = AppGroup("budget", help="Run initiative budget rounds.")
+budget_cli = AppGroup("budget", help=N_("Run initiative budget rounds."))
 
 
 def _fail(message: str, code: int = 2):
@@ -41,20 +42,20 @@ def _round(slug: str) -> BudgetRound:
     return found
 
 
-@budget_cli.command("create-round")
-@click.option("--title", required=True)
-@click.option("--district", required=True, help="The district; its khokimiyat's staff run the round.")
-@click.option("--envelope", required=True, help="The money to share out, in whole so'm.")
-@click.option("--voting-opens", required=True)
-@click.option("--voting-closes", required=True)
+@budget_cli.command("create-round", help=N_("Open a round; prints its slug."))
+@click.option("--title", required=True, help=N_("The round's title, as residents see it."))
+@click.option("--district", required=True, help=N_("The district; its khokimiyat's staff run the round."))
+@click.option("--envelope", required=True, help=N_("The money to share out, in whole so'm."))
+@click.option("--voting-opens", required=True,
+              help=N_("When voting opens: YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC unless an offset is given)."))
+@click.option("--voting-closes", required=True, help=N_("When voting closes (the same form)."))
 @click.option("--requires", type=click.Choice(REQUIREMENTS), default="email",
-              help="The verification a voter needs.")
-@click.option("--max-cost", default=None, help="The largest cost of one project, in so'm.")
-@click.option("--proposals-open", default=None, help="Default: 34 days before voting.")
-@click.option("--vetting-opens", default=None, help="Default: 14 days before voting.")
+              help=N_("The verification a voter needs."))
+@click.option("--max-cost", default=None, help=N_("The largest cost of one project, in so'm."))
+@click.option("--proposals-open", default=None, help=N_("Default: 34 days before voting."))
+@click.option("--vetting-opens", default=None, help=N_("Default: 14 days before voting."))
 def create_round(title, district, envelope, voting_opens, voting_closes, requires, max_cost, proposals_open,
                  vetting_opens):
-    """Open a round; prints its slug."""
     try:
         created = budget.create_round(
             None, title=title, district=district, envelope=envelope, voting_opens=_date(voting_opens),
@@ -67,11 +68,11 @@ def create_round(title, district, envelope, voting_opens, voting_closes, require
     click.echo(created.slug)
 
 
-@budget_cli.command("import-projects")
+@budget_cli.command("import-projects", help=N_(
+    "Add vetted, eligible projects collected on paper from a CSV file (title,cost,mahalla,description)."))
 @click.argument("slug")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def import_projects(slug: str, file: Path):
-    """Add vetted, eligible projects collected on paper from a CSV file (title,cost,mahalla,description)."""
     budget_round = _round(slug)
     try:
         data = file.read_bytes()
@@ -85,11 +86,11 @@ def import_projects(slug: str, file: Path):
     click.echo(_("Imported %(n)d projects.", n=len(added)))
 
 
-@budget_cli.command("residents")
+@budget_cli.command("residents", help=N_(
+    "Record the residents of the round's district's mahallas from a CSV file (mahalla,residents)."))
 @click.argument("slug")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def residents(slug: str, file: Path):
-    """Record the residents of the round's district's mahallas from a CSV file (mahalla,residents)."""
     budget_round = _round(slug)
     try:
         data = file.read_bytes()
@@ -103,11 +104,10 @@ def residents(slug: str, file: Path):
     click.echo(_("Recorded the residents of %(n)d mahallas.", n=len(rows)))
 
 
-@budget_cli.command("phase")
+@budget_cli.command("phase", help=N_("Move a round to its next phase by hand (recorded in the audit log)."))
 @click.argument("slug")
 @click.argument("phase", type=click.Choice(["proposals", "vetting", "voting"]))
 def phase(slug: str, phase: str):
-    """Move a round to its next phase by hand (recorded in the audit log)."""
     budget_round = _round(slug)
     try:
         budget.move_phase(None, budget_round, phase)
@@ -117,10 +117,9 @@ def phase(slug: str, phase: str):
     click.echo(_("%(slug)s is now in the %(phase)s phase.", slug=slug, phase=phase))
 
 
-@budget_cli.command("close")
+@budget_cli.command("close", help=N_("End voting, count the ballots and publish the results."))
 @click.argument("slug")
 def close(slug: str):
-    """End voting, count the ballots and publish the results."""
     budget_round = _round(slug)
     try:
         steps = budget.close(None, budget_round)
@@ -133,10 +132,10 @@ def close(slug: str):
     click.echo(_("Results published: %(n)d projects funded.", n=sum(s.funded for s in steps)))
 
 
-@budget_cli.command("verify")
+@budget_cli.command("verify", help=N_(
+    "Recount the round from its ballot log; exit 1 naming the first ballot that does not check out."))
 @click.argument("slug")
 def verify(slug: str):
-    """Recount the round from its ballot log; exit 1 naming the first ballot that does not check out."""
     budget_round = _round(slug)
     result = budget_ballots.recount(budget_round)
     if result.broken:

@@ -396,6 +396,18 @@ def test_the_cli_help_and_messages_follow_muhokama_lang(app_factory, monkeypatch
     assert "Rebuild the search index" in app_factory().test_cli_runner().invoke(args=["search", "--help"]).output
 
 
+def test_the_budget_commands_help_follows_muhokama_lang(app_factory, monkeypatch):
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    monkeypatch.setenv("MUHOKAMA_LANG", "uz")
+    runner = app_factory().test_cli_runner()
+    assert "Tashabbusli budjet mavsumlarini" in runner.invoke(args=["budget", "--help"]).output
+    helped = runner.invoke(args=["budget", "create-round", "--help"]).output
+    assert "Mavsumni ochish" in helped and "butun soʻmda" in helped and "whole so'm" not in helped
+    monkeypatch.setenv("MUHOKAMA_LANG", "ru")
+    assert "Пересчитать раунд по журналу" in app_factory().test_cli_runner().invoke(
+        args=["budget", "verify", "--help"]).output
+
+
 def test_the_audit_log_shows_what_the_code_wrote_in_the_readers_language(app):
     """The stored record is never rewritten (its hashes chain it); what it means is translated."""
     from flask_babel import force_locale
