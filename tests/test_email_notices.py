@@ -316,3 +316,25 @@ def test_a_daily_digest_is_one_email_with_two_workers_at_once(app, smtp, make_us
     for i in range(20):
         [digest] = smtp.to(f"d{i}@example.org")  # one email, never two halves
         assert digest.subject == "Muhokama: 3 updates"
+
+
+def test_one_language_for_pages_emails_and_notices(app, smtp, make_user, make_draft, client, login_as):  # noqa: F811
+    """The language link a person chose is the language of their emails; choosing it on the email
+    settings page changes their pages too: there is one setting, the account's."""
+    from app.i18n import html_lang
+    app.config.update(smtp.config)
+    slug = make_draft()
+    user_id = make_user("olim@example.org")
+    login_as(client, user_id)
+    client.get("/lang/ru")
+    settings = client.get("/account/email").get_data(as_text=True)
+    assert 'selected value="ru"' in settings and "Language of the emails" not in settings
+    follow_draft(app, user_id, slug)
+    revise(app, slug)
+    run_worker(app)
+    subjects = [m.subject for m in smtp.to("olim@example.org")]
+    assert subjects and not any(s.startswith(("Revision", "Consultation")) for s in subjects), subjects
+    assert client.post("/account/email", data={"frequency": "immediate", "language": "uz"}).status_code == 302
+    assert f'<html lang="{html_lang("uz")}">' in client.get("/notifications").get_data(as_text=True)
+    client.set_cookie("lang", "en")  # another device's cookie: the account's choice wins
+    assert f'<html lang="{html_lang("uz")}">' in client.get("/").get_data(as_text=True)

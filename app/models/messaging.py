@@ -55,13 +55,12 @@ class Job(Base):
 
 
 class MailSettings(Base):
-    """How a person wants to be emailed: at once, one digest a day, or not at all; and in which
-    language (the interface language they used last when they registered or saved settings)."""
+    """How a person wants to be emailed: at once, one digest a day, or not at all. The language is the
+    account's (``User.language``), the same for pages, emails and in-app notices."""
     __tablename__ = "mail_settings"
     __table_args__ = (CheckConstraint("frequency IN ('immediate', 'daily', 'off')", name="frequency"),)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
     frequency: Mapped[str] = mapped_column(String(10), default="immediate")
-    language: Mapped[str] = mapped_column(String(8), default="en")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

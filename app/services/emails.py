@@ -39,11 +39,17 @@ MAX_REDLINES = 20  #: clauses shown in one email; the rest are behind the diff l
 def settings_for(user_id: int) -> MailSettings:
     """The person's settings, or the defaults (not stored) when they never chose."""
     row = db.session.get(MailSettings, user_id)
-    return row or MailSettings(user_id=user_id, frequency="immediate",
-                               language=current_app.config["BABEL_DEFAULT_LOCALE"])
+    return row or MailSettings(user_id=user_id, frequency="immediate")
+
+
+def language_of(user: User) -> str:
+    """The one language a person is written to in: their account's, else the site's default."""
+    return user.language if user.language in current_app.config["LANGUAGES"] \
+        else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def save_settings(user: User, *, frequency: str | None = None, language: str | None = None) -> MailSettings:
+    """How often the person is emailed; ``language`` is the account's, for pages and emails alike."""
     if frequency is not None and frequency not in ("immediate", "daily", "off"):
         raise RuleError(_("Choose how often we may email you."), field="frequency")
     if language is not None and language not in current_app.config["LANGUAGES"]:
@@ -55,7 +61,7 @@ def save_settings(user: User, *, frequency: str | None = None, language: str | N
     if frequency is not None:
         row.frequency = frequency
     if language is not None:
-        row.language = language
+        user.language = language
     row.updated_at = utcnow()
     return row
 
@@ -268,7 +274,7 @@ def _notices(batch: list[Job]) -> jobs.Action:
     settings = settings_for(first["user_id"])
     if user is None or settings.frequency == "off":
         return lambda: None  # unsubscribed since: drop quietly
-    lang = settings.language
+    lang = language_of(user)
     with force_locale(lang):
         items = [item for item in (notice_item(jobs.payload(j), user, lang) for j in batch) if item]
         if not items:

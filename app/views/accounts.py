@@ -179,7 +179,6 @@ def register():
                 user = account_service.create_user(email=email, password=form.password.data,
                                                    display_name=form.display_name.data,
                                                    language=str(get_locale()))
-                emails.save_settings(user, language=str(get_locale()))
                 db.session.commit()
             except (IntegrityError, RuleError):  # registered by a request at the same moment
                 db.session.rollback()

@@ -15,7 +15,7 @@ class MailSettingsForm(FlaskForm):
                                     SelectChoice("daily", _l("One digest a day, in the morning")),
                                     SelectChoice("off", _l("Never (account emails such as password resets "
                                                            "still come)"))])
-    language = SelectField(_l("Language of the emails"))
+    language = SelectField(_l("Language of pages and emails"))
 
     def __init__(self, languages, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -34,9 +35,10 @@ def _back(default: str):
 @bp.route("/account/email", methods=["GET", "POST"])
 @login_required
 def settings():
-    """How often and in which language the reader is emailed, and what they follow."""
+    """How often the reader is emailed, their one language (pages, emails, notices), what they follow."""
     current = emails.settings_for(current_user.id)
-    form = MailSettingsForm(current_app.config["LANGUAGES"], frequency=current.frequency, language=current.language)
+    form = MailSettingsForm(current_app.config["LANGUAGES"], frequency=current.frequency,
+                            language=current_user.language or str(get_locale()))
     if form.validate_on_submit():
         emails.save_settings(current_user, frequency=form.frequency.data, language=form.language.data)
         db.session.commit()
