@@ -14,7 +14,13 @@ from sqlalchemy.orm import aliased
 from app import clusters, queries
 from app.activity import clause_counts
 from app.extensions import db
-from app.models import RESPONDENT_TYPES, ClauseVote, Comment, Draft, Proposal
+from app.models import RESPONDENT_TYPES, ClauseVote, Comment, Draft, Proposal, Revision
+from drafts.diff import DELETE, EQUAL, INSERT
+from drafts.lineage import Row, body, totals
+
+MAX_CHANGES = 50  #: changed clauses shown with their redline on the report, over all revisions
+CONTEXT_WORDS = 8  #: unchanged words kept either side of a change in the report's redlines
+MAX_WHOLE_WORDS = 60  #: of a new or removed clause, shown before "…"
 
 
 @dataclass(frozen=True)
@@ -140,3 +146,59 @@ def heat(draft: Draft) -> tuple[list[dict], int]:
 
 def last_activity(draft: Draft) -> datetime | None:
     return db.session.scalar(select(func.max(Comment.created_at)).where(Comment.draft_id == draft.id))
+
+
+@dataclass(frozen=True)
+class RevisionStep:
+    """What changed from one revision to the next: the first changed clauses with a compact
+    redline, how many more there are, and the public input behind each change (by clause key)."""
+    old: Revision
+    new: Revision
+    changes: list[tuple[Row, tuple[tuple[int, str], ...]]]
+    more: int
+    provenance: dict[str, list[dict]]
+    totals: dict[str, int]
+
+
+def _words(text: str) -> list[str]:
+    return text.split(" ")
+
+
+def compact(ops) -> tuple[tuple[int, str], ...]:
+    """A redline short enough for a summary: long unchanged stretches keep CONTEXT_WORDS words
+    next to each change, long insertions or deletions their first MAX_WHOLE_WORDS words."""
+    out = []
+    for i, (op, text) in enumerate(ops):
+        words = _words(text)
+        if op == EQUAL and len(words) > 2 * CONTEXT_WORDS + 1:
+            head = words[:CONTEXT_WORDS] if i > 0 else []
+            tail = words[-CONTEXT_WORDS:] if i < len(ops) - 1 else []
+            text = " ".join([*head, "…", *tail])
+        elif op != EQUAL and len(words) > MAX_WHOLE_WORDS:
+            text = " ".join(words[:MAX_WHOLE_WORDS]) + " …"
+        out.append((op, text))
+    return tuple(out)
+
+
+def revision_changes(draft: Draft, limit: int = MAX_CHANGES) -> list[RevisionStep]:
+    """Every step from one revision to the next, oldest first, with at most ``limit`` changed
+    clauses over all of them (the rest are counted and left to the diff pages)."""
+    steps, budget = [], limit
+    numbers = queries.revision_numbers(draft)
+    for a, b in zip(numbers, numbers[1:]):
+        old, new = queries.revision_by_number(draft, a), queries.revision_by_number(draft, b)
+        rows = queries.comparison(old, new)
+        changed = [r for r in rows if r.kind != "unchanged"]
+        shown = []
+        for row in changed[:budget]:
+            if row.kind == "inserted":
+                ops = ((INSERT, body(row.new)),)
+            elif row.kind == "deleted":
+                ops = ((DELETE, body(row.old)),)
+            else:
+                ops = row.ops  # empty for a clause only renumbered or moved
+            shown.append((row, compact(ops)))
+        budget -= len(shown)
+        steps.append(RevisionStep(old, new, shown, len(changed) - len(shown), queries.provenance(draft, a, b),
+                                  totals(rows)))
+    return steps
