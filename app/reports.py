@@ -6,9 +6,10 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import aliased
 
 from app import clusters, queries
@@ -32,10 +33,21 @@ class AnswerTimes:
     worst: timedelta | None
 
 
-def _days(column, *where) -> dict[date, int]:
-    day = func.date(column)
-    rows = db.session.execute(select(day, func.count()).where(*where).group_by(day).order_by(day))
-    return {date.fromisoformat(str(d)[:10]): n for d, n in rows if d is not None}
+def _days(column, zone: ZoneInfo, *where) -> dict[date, int]:
+    """Rows per day in ``zone``. PostgreSQL groups by the local day itself; SQLite knows no time
+    zones, so it groups by UTC quarter hour (every zone's offset is a whole number of quarters,
+    daylight saving included) and each quarter is put on its local day here."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        day = func.date(func.timezone(zone.key, column))
+        rows = db.session.execute(select(day, func.count()).where(*where).group_by(day))
+        return {date.fromisoformat(str(d)[:10]): n for d, n in rows if d is not None}
+    hour, quarter = func.strftime("%Y-%m-%d %H", column), cast(func.strftime("%M", column), Integer) // 15
+    counts: Counter[date] = Counter()
+    for h, q, n in db.session.execute(select(hour, quarter, func.count()).where(*where).group_by(hour, quarter)):
+        if h is not None:
+            utc = datetime.fromisoformat(h + ":00").replace(tzinfo=timezone.utc) + timedelta(minutes=15 * q)
+            counts[utc.astimezone(zone).date()] += n
+    return dict(counts)
 
 
 @dataclass(frozen=True)
@@ -54,15 +66,16 @@ def campaigns(draft: Draft, limit: int = 20) -> CampaignSummary:
                            [(len(c), rows[c[0]]) for c in found[:limit] if c[0] in rows])
 
 
-def participation(draft: Draft) -> list[tuple[date, int, int]]:
-    """Per day (UTC) of the consultation up to today or its end: (day, comments, votes)."""
-    comments = _days(Comment.created_at, Comment.draft_id == draft.id, queries.public(Comment),
+def participation(draft: Draft, zone: ZoneInfo) -> list[tuple[date, int, int]]:
+    """Per day in ``zone`` (the reader's) from the opening to the last day anyone took part:
+    (day, comments, votes)."""
+    comments = _days(Comment.created_at, zone, Comment.draft_id == draft.id, queries.public(Comment),
                      Comment.is_official.is_(False))
-    votes = _days(ClauseVote.created_at, ClauseVote.draft_id == draft.id)
+    votes = _days(ClauseVote.created_at, zone, ClauseVote.draft_id == draft.id)
     days = sorted(set(comments) | set(votes))
     if not days:
         return []
-    first, last = min(days[0], draft.opens_at.date()), days[-1]
+    first, last = min(days[0], draft.opens_at.astimezone(zone).date()), days[-1]
     span = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     return [(d, comments.get(d, 0), votes.get(d, 0)) for d in span]
 

@@ -172,3 +172,33 @@ def test_report_shows_each_revision_change_with_the_input_behind_it(app, client,
 def test_report_of_a_draft_with_one_revision_says_so(client, make_draft):
     html = client.get(f"/drafts/{make_draft()}/report").get_data(as_text=True)
     assert "Only one revision so far." in html and 'class="change ' not in html
+
+
+@pytest.mark.both_backends
+def test_participation_is_counted_per_day_where_the_reader_lives(app, client, make_draft, make_user):
+    """20:30 UTC on 10 March is 01:30 on 11 March in Tashkent (the default), still 10 March in London."""
+    from datetime import datetime, timezone
+
+    from app.extensions import db
+    from app.models import ClauseVote, Comment, Draft, User
+    from app.services import comments, votes
+    slug, reader = make_draft(), make_user()
+    evening = datetime(2026, 3, 10, 20, 30, tzinfo=timezone.utc)
+    with app.app_context():
+        draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+        draft.opens_at = datetime(2026, 3, 10, 6, 0, tzinfo=timezone.utc)
+        person = db.session.get(User, reader)
+        late = comments.add_comment(person, draft, body="Late at night", clause_key="chp_1__art_1")
+        early = comments.add_comment(person, draft, body="In the morning", clause_key="chp_1__art_1")
+        votes.vote_clause(person, draft, "chp_1__art_1", 1)
+        db.session.flush()
+        db.session.execute(update(Comment).where(Comment.id == late.id).values(created_at=evening))
+        db.session.execute(update(Comment).where(Comment.id == early.id).values(created_at=evening.replace(hour=8)))
+        db.session.execute(update(ClauseVote).values(created_at=evening.replace(minute=59)))
+        db.session.commit()
+    tashkent = client.get(f"/drafts/{slug}/report").get_data(as_text=True)
+    assert "<tr><td>2026-03-10</td><td>1</td><td>0</td></tr>" in tashkent
+    assert "<tr><td>2026-03-11</td><td>1</td><td>1</td></tr>" in tashkent
+    client.set_cookie("tz", "Europe/London")
+    london = client.get(f"/drafts/{slug}/report").get_data(as_text=True)
+    assert "<tr><td>2026-03-10</td><td>2</td><td>1</td></tr>" in london and "2026-03-11" not in london

@@ -9,7 +9,7 @@ from flask_babel import format_timedelta, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app import charts, queries, reports
+from app import charts, i18n, queries, reports
 from app.extensions import db
 from app.models import Agency
 from app.views.common import get_draft
@@ -28,7 +28,7 @@ def duration(value: timedelta | None) -> str:
 def draft_report(slug: str):
     """Who took part and how, what staff decided and how fast they answered."""
     draft = get_draft(slug)
-    days = reports.participation(draft)
+    days = reports.participation(draft, i18n.zone())  # the reader's days, as every time shown
     labels = [d.isoformat() for d, _c, _v in days]
     comments, votes = [c for _d, c, _v in days], [v for _d, _c, v in days]
     participation_svg = charts.bars(
