@@ -6,7 +6,8 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, cast, func, select
@@ -45,7 +46,7 @@ def _days(column, zone: ZoneInfo, *where) -> dict[date, int]:
     counts: Counter[date] = Counter()
     for h, q, n in db.session.execute(select(hour, quarter, func.count()).where(*where).group_by(hour, quarter)):
         if h is not None:
-            utc = datetime.fromisoformat(h + ":00").replace(tzinfo=timezone.utc) + timedelta(minutes=15 * q)
+            utc = datetime.fromisoformat(h + ":00").replace(tzinfo=UTC) + timedelta(minutes=15 * q)
             counts[utc.astimezone(zone).date()] += n
     return dict(counts)
 
@@ -198,7 +199,7 @@ def revision_changes(draft: Draft, limit: int = MAX_CHANGES) -> list[RevisionSte
     clauses over all of them (the rest are counted and left to the diff pages)."""
     steps, budget = [], limit
     numbers = queries.revision_numbers(draft)
-    for a, b in zip(numbers, numbers[1:]):
+    for a, b in pairwise(numbers):
         old, new = queries.revision_by_number(draft, a), queries.revision_by_number(draft, b)
         rows = queries.comparison(old, new)
         changed = [r for r in rows if r.kind != "unchanged"]

@@ -177,16 +177,16 @@ def test_report_of_a_draft_with_one_revision_says_so(client, make_draft):
 @pytest.mark.both_backends
 def test_participation_is_counted_per_day_where_the_reader_lives(app, client, make_draft, make_user):
     """20:30 UTC on 10 March is 01:30 on 11 March in Tashkent (the default), still 10 March in London."""
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from app.extensions import db
     from app.models import ClauseVote, Comment, Draft, User
     from app.services import comments, votes
     slug, reader = make_draft(), make_user()
-    evening = datetime(2026, 3, 10, 20, 30, tzinfo=timezone.utc)
+    evening = datetime(2026, 3, 10, 20, 30, tzinfo=UTC)
     with app.app_context():
         draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
-        draft.opens_at = datetime(2026, 3, 10, 6, 0, tzinfo=timezone.utc)
+        draft.opens_at = datetime(2026, 3, 10, 6, 0, tzinfo=UTC)
         person = db.session.get(User, reader)
         late = comments.add_comment(person, draft, body="Late at night", clause_key="chp_1__art_1")
         early = comments.add_comment(person, draft, body="In the morning", clause_key="chp_1__art_1")
