@@ -234,14 +234,24 @@ def queue() -> list[dict]:
         for item_id in db.session.scalars(select(model.id).where(
                 model.pending_review.is_(True) | model.disputed_at.is_not(None)).limit(500)):
             by_item.setdefault((kind, item_id), {})
-    rows = []
-    for (kind, item_id), reasons in by_item.items():
-        item = db.session.get(KINDS[kind], item_id)
-        title, url = place_of(item)
-        rows.append({"kind": kind, "item": item, "reasons": reasons, "total": sum(reasons.values()),
-                     "place": {"title": title, "url": url}, "public": queries.is_public(item)})
+    rows = [_row(kind, db.session.get(KINDS[kind], item_id), reasons) for (kind, item_id), reasons in by_item.items()]
     rows.sort(key=lambda r: (not r["item"].pending_review, -r["total"], r["item"].id))
     return rows
+
+
+def _row(kind: str, item: Item, reasons: dict[str, int]) -> dict:
+    title, url = place_of(item)
+    return {"kind": kind, "item": item, "reasons": reasons, "total": sum(reasons.values()),
+            "place": {"title": title, "url": url}, "public": queries.is_public(item)}
+
+
+def recently_hidden(limit: int = 50) -> list[dict]:
+    """What moderators hid lately (it has left the queue), newest first, so one can be restored."""
+    items = [(kind, item) for kind, model in KINDS.items()
+             for item in db.session.scalars(select(model).where(~queries.public(model), model.pending_review.is_(False))
+                                            .order_by(model.hidden_at.desc(), model.id.desc()).limit(limit))]
+    items.sort(key=lambda pair: (pair[1].hidden_at is not None, pair[1].hidden_at or utcnow()), reverse=True)
+    return [_row(kind, item, {}) for kind, item in items[:limit]]
 
 
 def active_blocks(now: datetime | None = None) -> list[User]:

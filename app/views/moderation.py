@@ -80,7 +80,10 @@ def dispute(kind: str, item_id: int):
 def queue():
     """The moderation queue, linked from the header for moderators."""
     _moderator()
-    return render_template("moderation/queue.html", rows=moderation.queue(), blocks=moderation.active_blocks(),
+    rows = moderation.queue()
+    waiting = {(row["kind"], row["item"].id) for row in rows}
+    hidden = [row for row in moderation.recently_hidden() if (row["kind"], row["item"].id) not in waiting]
+    return render_template("moderation/queue.html", rows=rows, hidden_rows=hidden, blocks=moderation.active_blocks(),
                            hide_form=HideForm(), action_form=ActionForm())
 
 
