@@ -22,6 +22,7 @@ from app.models import (
     BudgetUpdate,
     Comment,
     Draft,
+    Position,
     Proposal,
     Report,
     User,
@@ -37,11 +38,12 @@ from app.services.rules import (
     clean_text,
 )
 
-Item = Comment | Proposal | BudgetProject | BudgetUpdate
+Item = Comment | Proposal | BudgetProject | BudgetUpdate | Position
 #: what people publish and moderators may hide: the kind in addresses, the model, the report's column
-KINDS = {"comment": Comment, "proposal": Proposal, "project": BudgetProject, "update": BudgetUpdate}
+KINDS = {"comment": Comment, "proposal": Proposal, "project": BudgetProject, "update": BudgetUpdate,
+         "position": Position}
 REPORT_COLUMN = {"comment": "comment_id", "proposal": "proposal_id", "project": "budget_project_id",
-                 "update": "budget_update_id"}
+                 "update": "budget_update_id", "position": "position_id"}
 
 
 PENDING_REASON = N_("Hidden pending review after reports from readers.")
@@ -66,6 +68,8 @@ def link_of(item: Item) -> str:
         return path_for("budget.project", slug=budget_round.slug, project_id=project.id,
                         anchor=f"u{item.id}" if isinstance(item, BudgetUpdate) else None)
     draft = db.session.get(Draft, item.draft_id)
+    if isinstance(item, Position):
+        return path_for("positions.position", slug=draft.slug, position_id=item.id)
     return comment_link(draft, item) if isinstance(item, Comment) else proposal_link(draft, item)
 
 
@@ -85,7 +89,7 @@ def _set_public(item: Item, public: bool) -> None:
         item.updated_at = utcnow()
     else:
         item.hidden = not public
-    if isinstance(item, (Comment, Proposal)):  # budget items have no draft and no cached counts
+    if isinstance(item, (Comment, Proposal, Position)):  # budget items have no draft and no cached counts
         touch_activity(db.session.get(Draft, item.draft_id))
 
 

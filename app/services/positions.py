@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app import queries
 from app.extensions import db
 from app.models import Draft, Position, PositionSignature, User
 from app.services.audit import audit
@@ -44,6 +45,8 @@ def sign(user: User, position: Position, draft: Draft, *, show_name: bool) -> Po
 
     :raise RuleError: 409 when already signed; as ``check_can_take_part`` otherwise."""
     check_can_take_part(user, draft)
+    if not queries.is_public(position):
+        raise RuleError(_("This contribution is already hidden."), 409)
     signature = PositionSignature(position_id=position.id, user_id=user.id, show_name=bool(show_name))
     try:
         with db.session.begin_nested():

@@ -26,7 +26,7 @@ from app.views.common import draft_of, page_number, user_or_address, valid
 from app.views.moderation_forms import ActionForm, BlockForm, HideForm, ReportForm
 
 bp = Blueprint("moderation", __name__)
-KIND = "<any(comment, proposal, project, update):kind>"
+KIND = "<any(comment, proposal, project, update, position):kind>"
 
 
 def _item(kind: str, item_id: int):
@@ -35,7 +35,7 @@ def _item(kind: str, item_id: int):
     item = db.session.get(moderation.KINDS[kind], item_id)
     if item is None:
         abort(404)
-    if kind in ("comment", "proposal"):
+    if kind in ("comment", "proposal", "position"):
         draft_of(item)
     return item
 
