@@ -188,3 +188,46 @@ def test_citizens_cannot_hide_positions_and_authors_can_dispute_theirs(app, clie
     assert mine.post(f"/dispute/position/{pid}").status_code == 302
     page = client.get(f"/drafts/{slug}/positions/{pid}").get_data(as_text=True)
     assert "The account holder says they did not write this." in page
+
+
+def test_visible_positions_are_open_data_with_signatory_counts_and_no_emails(app, client, make_user, login_as,
+                                                                             position):
+    """The API and the bulk export list each visible position with how many signed it; a hidden one,
+    names of signatories and email addresses never appear."""
+    import csv
+    import io
+    import json
+    import zipfile
+    slug, pid = position
+    for _ in range(2):
+        assert sign(app, login_as, make_user(), slug, pid, show=True).status_code == 302
+    other = login_as(app.test_client(), make_user("member-address@example.org", name="Zarina"))
+    other.post(f"/drafts/{slug}/positions/new", data={
+        "respondent_type": "business", "organisation": "=Shop Owners", "title": "Close at noon", "body": "Short days."})
+    with app.app_context():
+        second = db.session.scalar(select(Position.id).where(Position.id != pid))
+    answer = client.get(f"/api/v1/drafts/{slug}/positions")
+    assert answer.status_code == 200
+    items = answer.get_json()["items"]
+    assert [(i["id"], i["organisation"], i["signatories"]) for i in items] == [
+        (pid, "Library Friends", 2), (second, "=Shop Owners", 0)]
+    assert items[0]["url"].endswith(f"/drafts/{slug}/positions/{pid}") and items[0]["respondent_type"] == "ngo"
+    assert "example.org" not in answer.get_data(as_text=True) and "Zarina" not in answer.get_data(as_text=True)
+    assert client.get("/api/v1/drafts/no-such-draft/positions").status_code == 404
+    assert f"/api/v1/drafts/{slug}/positions" in {e["path"].replace("{slug}", slug)
+                                                   for e in client.get("/api/v1/").get_json()["endpoints"]}
+
+    mod = login_as(app.test_client(), make_user(role="moderator"))
+    assert mod.post(f"/moderation/position/{second}/hide", data={"reason": "spam", "explanation": "An advert."}
+                    ).status_code == 302
+    assert [i["id"] for i in client.get(f"/api/v1/drafts/{slug}/positions").get_json()["items"]] == [pid]
+
+    data = client.get(f"/drafts/{slug}/export.zip").get_data()
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    rows = json.loads(archive.read(f"{slug}/positions.json"))
+    assert [(r["id"], r["title"], r["signatories"]) for r in rows] == [(pid, "Open on Sundays", 2)]
+    table = list(csv.DictReader(io.StringIO(archive.read(f"{slug}/positions.csv").decode("utf-8-sig"))))
+    assert table[0]["organisation"] == "Library Friends" and table[0]["signatories"] == "2"
+    assert b"example.org" not in data and b"Close at noon" not in data
+    manifest = json.loads(archive.read(f"{slug}/manifest.json"))
+    assert {"positions.json", "positions.csv"} <= {f["name"] for f in manifest["files"]}
