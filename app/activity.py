@@ -42,8 +42,7 @@ def draft_activity(draft: Draft) -> Activity:
     comment hidden or restored without it, the newest ``Comment.updated_at`` of the draft (one index
     seek). A change committed by any process changes the stamp, so no worker serves stale counts.
     Deadline changes and new revisions change the draft row, so ``updated_at`` (onupdate) too."""
-    newest = db.session.scalar(select(func.max(Comment.updated_at)).where(Comment.draft_id == draft.id))
-    stamp = (draft.updated_at, newest)
+    stamp = activity_stamp(draft)
     cache = current_app.extensions.setdefault(_ACTIVITY, {})
     hit = cache.get(draft.id)
     if hit is not None and hit[0] == stamp:
@@ -62,6 +61,13 @@ def draft_activity(draft: Draft) -> Activity:
         cache.clear()
     cache[draft.id] = (stamp, activity)
     return activity
+
+
+def activity_stamp(draft: Draft) -> tuple:
+    """What moves whenever the draft's comments change (see ``draft_activity``): caches of what is
+    derived from them key on it."""
+    newest = db.session.scalar(select(func.max(Comment.updated_at)).where(Comment.draft_id == draft.id))
+    return (draft.updated_at, newest)
 
 
 def clause_counts(draft: Draft) -> dict[str, dict[str, int]]:

@@ -1,4 +1,4 @@
-"""``flask budget create-round|import-projects|phase|close|verify``: the initiative budget for
+"""``flask budget create-round|import-projects|residents|phase|close|verify``: the initiative budget for
 staff at the command line. Commands call services, never views."""
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import REQUIREMENTS, BudgetRound
-from app.services import budget, budget_ballots
+from app.services import budget, budget_ballots, budget_mahallas
 from app.services.rules import RuleError
 
 budget_cli = AppGroup("budget", help="Run initiative budget rounds.")
@@ -83,6 +83,24 @@ def import_projects(slug: str, file: Path):
         _fail(_("nothing was imported.") + "\n" + exc.message)
     db.session.commit()
     click.echo(_("Imported %(n)d projects.", n=len(added)))
+
+
+@budget_cli.command("residents")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def residents(slug: str, file: Path):
+    """Record the residents of the round's district's mahallas from a CSV file (mahalla,residents)."""
+    budget_round = _round(slug)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        _fail(_("cannot read %(file)s: %(error)s", file=file, error=exc.strerror))
+    try:
+        rows = budget_mahallas.import_residents(None, budget_round, data)
+    except RuleError as exc:
+        _fail(_("nothing was recorded.") + "\n" + exc.message)
+    db.session.commit()
+    click.echo(_("Recorded the residents of %(n)d mahallas.", n=len(rows)))
 
 
 @budget_cli.command("phase")

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from app.clock import utcnow
 from app.models import BudgetRound, User
-from app.services import accounts, budget, budget_ballots, budget_tracking
+from app.services import accounts, budget, budget_ballots, budget_mahallas, budget_tracking
 
 DISTRICT = "Bogʻbon district (sample)"
 DISTRICT_STAFF_EMAIL = "district@demo.muhokama.test"
@@ -48,7 +48,8 @@ def load(citizens: list[User], password: str) -> BudgetRound:
                    now=vetting)
     budget.vet(staff, refused, done, eligible=False, reason="A private building cannot be funded from the "
                "public budget.", now=vetting)
-    projects[0].mahalla_residents = 2_400
+    for mahalla, people in ((projects[0].mahalla, 2_400), ("Bahor", 3_100)):
+        budget_mahallas.set_residents(staff, done, mahalla, people)
     ballots = [p for p, row in zip(projects, FINISHED) for _ in range(row[4])]
     for n, project in enumerate(ballots):
         voter = residents[n % len(residents)] if n < len(residents) else accounts.create_user(

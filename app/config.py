@@ -59,6 +59,10 @@ def from_env() -> dict:
         # photos of initiative budget projects (re-encoded JPEGs named by their hash)
         "BUDGET_PHOTO_DIR": os.environ.get("BUDGET_PHOTO_DIR", str(ROOT / "instance" / "budget_photos")),
         "REPORT_THRESHOLD": int(os.environ.get("REPORT_THRESHOLD", "3")),
+        # files that come with comments and proposals (named by their SHA-256; back it up with the database)
+        "ATTACHMENT_DIR": os.environ.get("ATTACHMENT_DIR", str(ROOT / "instance" / "attachments")),
+        "ATTACHMENT_MAX_BYTES": int(os.environ.get("ATTACHMENT_MAX_BYTES", str(5 * 1024 * 1024))),
+        "ATTACHMENTS_PER_CONTRIBUTION": int(os.environ.get("ATTACHMENTS_PER_CONTRIBUTION", "3")),
         # seconds a public form must have been shown before it is sent (0 turns the check off)
         "MIN_FILL_SECONDS": float(os.environ.get("MIN_FILL_SECONDS", "3")),
         # under overload: a request that waited longer than this in the queue (the proxy's
@@ -71,6 +75,7 @@ def from_env() -> dict:
 DEFAULTS = {
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     # Public forms take a comment or a proposal; staff forms (app/views/staff.py) take whole laws.
+    # (posting a comment or proposal allows room for its attachments: app/views/common.py)
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
     "MAX_FORM_MEMORY_SIZE": 2 * 1024 * 1024,
     # A whole code of law is a few MB (the Russian Tax Code, part 1: 2.4 MB), and its preview sends
@@ -88,6 +93,8 @@ DEFAULTS = {
     "LANGUAGES": ("en", "ru", "uz", "uz_Cyrl"),
     "COMMENTS_PER_PAGE": 20,
     "REPORT_THRESHOLD": 3,
+    "ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
+    "ATTACHMENTS_PER_CONTRIBUTION": 3,
     "MIN_FILL_SECONDS": 3,  # a public form sent sooner after it was shown is a script's
     "CAPTCHA": None,  # a plug-in with widget() and verify(form, remote_addr); see app/views/humans.py  # open reports that hide a contribution pending review
     "PAGE_CACHE_SECONDS": 2,  # anonymous public pages; see app/pagecache.py

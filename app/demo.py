@@ -14,6 +14,7 @@ from app.services import (
     comments,
     decisions,
     merging,
+    positions,
     proposals,
     revisions,
     votes,
@@ -148,5 +149,11 @@ def load() -> str:
         texts={duties: _duties_as_published(merged.proposed_text)},
         edits={disputes: head[disputes].replace("within thirty days.", "within thirty days, and then to a court.")})
     comments.add_comment(dilnoza, draft, clause_key=duties, stance="for", body="Thank you, this is much better.")
+    # An organisation's position, signed on to instead of posting copies
+    position = positions.publish(amina, draft, respondent_type="ngo", organisation="Water Users' Association",
+                                 title="Water committees must answer in writing",
+                                 body="Our members ask that every complaint gets a written answer.")
+    positions.sign(dilnoza, position, draft, show_name=True)
+    positions.sign(sergey, position, draft, show_name=False)
     budget_demo.load(citizens, PASSWORD)
     return draft.slug

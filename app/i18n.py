@@ -37,8 +37,19 @@ def best_language(header_values: list[str], languages) -> str | None:
     return None
 
 
+def N_(message: str) -> str:
+    """Mark a string for the catalogues where it is translated later (the CLI's help texts)."""
+    return message
+
+
 def _cli_locale(languages) -> str | None:
-    """Outside a request (the CLI): the staff member's system language, e.g. LANG=ru_RU.UTF-8."""
+    """Outside a request (the CLI): MUHOKAMA_LANG (ru, uz, uz_Cyrl, en) when set, else the staff
+    member's system language, e.g. LANG=ru_RU.UTF-8."""
+    chosen = os.environ.get("MUHOKAMA_LANG", "").strip()
+    if chosen:
+        found = best_language([chosen], languages)
+        if found:
+            return found
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(name, "")
         if value:

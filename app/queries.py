@@ -3,7 +3,7 @@ reader may see, revisions and their clauses, comment threads and what became of 
 disposition register and provenance. Reads only; nothing here changes the database."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -15,6 +15,8 @@ from sqlalchemy.orm import joinedload, selectinload
 import drafts
 from app.extensions import db
 from app.models import (
+    RESPONDENT_TYPES,
+    Attachment,
     Attribution,
     BudgetProject,
     BudgetRound,
@@ -33,17 +35,20 @@ from drafts.lineage import Row, compare_by_key
 # --- the one visibility rule ------------------------------------------------------------------
 
 
-def public(model: type[Comment] | type[Proposal]) -> ColumnElement[bool]:
+Moderated = Comment | Proposal | BudgetProject | BudgetUpdate
+
+
+def public(model: type[Moderated]) -> ColumnElement[bool]:
     """The SQL condition for contributions everyone may see. Every page, the API, search and the
     exports filter with this, so moderation changes one place."""
     if model is Comment:
         return Comment.status == "visible"
-    if model is Proposal:
-        return Proposal.hidden.is_(False)
+    if model in (Proposal, BudgetProject, BudgetUpdate):
+        return model.hidden.is_(False)
     raise TypeError(f"no visibility rule for {model!r}")
 
 
-def is_public(item: Comment | Proposal | None) -> bool:
+def is_public(item: Moderated | None) -> bool:
     """The same rule for a loaded row."""
     if item is None:
         return False
@@ -143,20 +148,42 @@ def _comparison(old: RevisionRef, new: RevisionRef) -> tuple[Row, ...]:
 
 # --- comments ---------------------------------------------------------------------------------
 
+@dataclass
+class IdPage:
+    """A page of rows picked by id in Python: what the pager and templates read of a pagination."""
+    page: int
+    per_page: int
+    total: int
+    items: list
+    pages = property(lambda self: max(1, -(-self.total // self.per_page)))
+
+
 def comment_threads(draft: Draft, clause_key: str | None, page: int, per_page: int, *,
-                    proposal_id: int | None = None):
-    """One page of top-level comments on a clause, the whole draft or a proposal, with all their
-    replies, what later revisions did to their clause, and staff's decisions on them."""
+                    proposal_id: int | None = None, collapsed: frozenset[int] = frozenset(),
+                    respondent_type: str | None = None):
+    """One page of top-level comments on a clause, the whole draft or a proposal (only those of one
+    respondent type, if given), with all their replies, what later revisions did to their clause,
+    and staff's decisions on them. ``collapsed`` comments (copies shown through a representative)
+    are left out of the pages."""
     # hidden comments stay in threads as tombstones (reason and date, never the text)
-    query = select(Comment).where(Comment.draft_id == draft.id, Comment.parent_id.is_(None))
+    where = [Comment.draft_id == draft.id, Comment.parent_id.is_(None)]
+    if respondent_type:
+        where.append(Comment.respondent_type == respondent_type)
     if proposal_id is not None:
-        query = query.where(Comment.proposal_id == proposal_id)
+        where.append(Comment.proposal_id == proposal_id)
     else:
-        query = query.where(Comment.proposal_id.is_(None))
-        query = query.where(Comment.clause_key == clause_key if clause_key else Comment.clause_key.is_(None))
-    query = query.options(selectinload(Comment.author))  # no query per comment for its author's name
-    pagination = db.paginate(query.order_by(Comment.created_at, Comment.id), page=page, per_page=per_page,
-                             error_out=False)
+        where.append(Comment.proposal_id.is_(None))
+        where.append(Comment.clause_key == clause_key if clause_key else Comment.clause_key.is_(None))
+    order = (Comment.created_at, Comment.id)
+    if collapsed:  # ids, not a NOT IN of thousands of parameters
+        ids = [i for i in db.session.scalars(select(Comment.id).where(*where).order_by(*order)) if i not in collapsed]
+        shown = ids[(page - 1) * per_page:page * per_page]
+        rows = {c.id: c for c in db.session.scalars(
+            select(Comment).where(Comment.id.in_(shown)).options(selectinload(Comment.author)))} if shown else {}
+        pagination = IdPage(page, per_page, len(ids), [rows[i] for i in shown])
+    else:
+        query = select(Comment).where(*where).options(selectinload(Comment.author))  # authors in one query
+        pagination = db.paginate(query.order_by(*order), page=page, per_page=per_page, error_out=False)
     roots = list(pagination.items)
     replies = db.session.scalars(select(Comment).options(selectinload(Comment.author)).where(
         Comment.root_id.in_([c.id for c in roots]))
@@ -165,7 +192,26 @@ def comment_threads(draft: Draft, clause_key: str | None, page: int, per_page: i
     for reply in replies:
         children.setdefault(reply.parent_id, []).append(reply)
     ids = [c.id for c in roots] + [c.id for c in replies]
-    return pagination, roots, children, {"fates": comment_fates(draft, roots), "decisions": decisions_on(ids)}
+    return pagination, roots, children, {"fates": comment_fates(draft, roots), "decisions": decisions_on(ids),
+                                         "files": files_of(Comment, ids)}
+
+
+def respondent_counts(model: type[Comment | Proposal], *where) -> dict[str, int]:
+    """Public comments (or proposals) meeting ``where``, per respondent type; every type, 0 if none."""
+    found = dict(db.session.execute(select(model.respondent_type, func.count()).where(public(model), *where)
+                                    .group_by(model.respondent_type)).all())
+    return {kind: found.get(kind, 0) for kind in RESPONDENT_TYPES}
+
+
+def files_of(model: type[Comment | Proposal], ids: Sequence[int]) -> dict[int, list[Attachment]]:
+    """The attachments of these comments (or proposals), by their id, in the order they came."""
+    if not ids:
+        return {}
+    column = Attachment.comment_id if model is Comment else Attachment.proposal_id
+    found: dict[int, list[Attachment]] = {}
+    for row in db.session.scalars(select(Attachment).where(column.in_(ids)).order_by(Attachment.id)):
+        found.setdefault(getattr(row, column.key), []).append(row)
+    return found
 
 
 def thread_of(comment: Comment) -> tuple[Comment, dict[int, list[Comment]], list[Comment]]:
@@ -267,24 +313,31 @@ def mergeable_proposals(draft: Draft) -> list[Proposal]:
 
 def register_rows(draft: Draft) -> list[dict]:
     """Every decision on this draft's visible comments and proposals, oldest first."""
+    return list(iter_register_rows(draft))
+
+
+def iter_register_rows(draft: Draft, batch: int = 1000) -> Iterator[dict]:
+    """The same rows one at a time, read ``batch`` at a time (columns, not ORM objects), so the
+    export of a draft with a million decisions runs in constant memory."""
     labels: dict[str, str] = {}
-    rows = []
-    query = (select(Disposition, Comment, Proposal, User.display_name)
+    query = (select(Disposition.outcome, Disposition.reason, Disposition.updated_at,
+                    Comment.id, Comment.clause_key, Comment.body,
+                    Proposal.id, Proposal.clause_key, Proposal.proposed_text, Proposal.rationale, User.display_name)
              .outerjoin(Comment, Comment.id == Disposition.comment_id)
              .outerjoin(Proposal, Proposal.id == Disposition.proposal_id)
              .join(User, User.id == func.coalesce(Comment.author_id, Proposal.author_id))
              .where(Disposition.draft_id == draft.id,
                     case((Comment.id.is_not(None), public(Comment)), else_=public(Proposal)))
              .order_by(Disposition.created_at, Disposition.id))
-    for d, c, p, author in db.session.execute(query):
-        key = c.clause_key if c else p.clause_key
-        if key and key not in labels:
+    for outcome, reason, decided_at, c_id, c_key, body, p_id, p_key, text, rationale, author in \
+            db.session.execute(query.execution_options(yield_per=batch)):
+        key = c_key if c_id is not None else p_key
+        if key and key not in labels:  # one per clause: bounded by the draft, not by the decisions
             labels[key] = clause_label(draft, key)
-        rows.append({"type": "comment" if c else "proposal", "id": (c or p).id,
-                     "clause": labels.get(key, "") if key else "", "clause_key": key or "", "author": author,
-                     "input": (c.body if c else f"{p.proposed_text}\n\n{p.rationale}".strip()),
-                     "outcome": d.outcome, "reason": d.reason, "decided_at": d.updated_at})
-    return rows
+        yield {"type": "comment" if c_id is not None else "proposal", "id": c_id if c_id is not None else p_id,
+               "clause": labels.get(key, "") if key else "", "clause_key": key or "", "author": author,
+               "input": body if c_id is not None else f"{text}\n\n{rationale}".strip(),
+               "outcome": outcome, "reason": reason, "decided_at": decided_at}
 
 
 def _attributions(*conditions):
@@ -327,9 +380,7 @@ def input_summary(revision: Revision) -> dict[str, int]:
             "comments": len({r.comment_id for r in rows if r.comment_id})}
 
 
-# -- the initiative budget -------------------------------------------------------------------------
-
-def budget_round(slug: str) -> BudgetRound | None:
+def budget_round(slug: str) -> BudgetRound | None:  # the initiative budget's reads from here on
     return db.session.scalar(select(BudgetRound).where(BudgetRound.slug == slug))
 
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from app import queries
+from app import clusters, queries
 from app.activity import clause_counts
 from app.extensions import db
 from app.models import RESPONDENT_TYPES, ClauseVote, Comment, Draft, Proposal
@@ -30,6 +30,22 @@ def _days(column, *where) -> dict[date, int]:
     day = func.date(column)
     rows = db.session.execute(select(day, func.count()).where(*where).group_by(day).order_by(day))
     return {date.fromisoformat(str(d)[:10]): n for d, n in rows if d is not None}
+
+
+@dataclass(frozen=True)
+class CampaignSummary:
+    """Clusters of copied comments (two or more): how many, how many comments in them, the largest."""
+    clusters: int
+    comments: int
+    largest: list[tuple[int, Comment]]  #: (size, its earliest comment), largest first
+
+
+def campaigns(draft: Draft, limit: int = 20) -> CampaignSummary:
+    found = clusters.draft_campaigns(draft).clusters
+    firsts = [c[0] for c in found[:limit]]
+    rows = {c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(firsts)))} if firsts else {}
+    return CampaignSummary(len(found), sum(len(c) for c in found),
+                           [(len(c), rows[c[0]]) for c in found[:limit] if c[0] in rows])
 
 
 def participation(draft: Draft) -> list[tuple[date, int, int]]:

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 import markdown as markdown_lib
 import nh3
+from babel import Locale
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import (
     format_date,
@@ -25,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from app import i18n, queries
 from app.clock import utcnow
 from app.extensions import db
-from app.labels import status_label
+from app.labels import audit_action, audit_detail, notification_text, status_label
 from app.links import diff_path, public_url
 from app.models import Notification
 from app.services import receipts
@@ -84,14 +85,30 @@ def money(amount: int | None) -> str:
     return "" if amount is None else gettext("%(amount)s so'm", amount=format_decimal(amount))
 
 
+def file_size(size: int) -> str:
+    """A file's size in KB or MB, as the reader's language writes numbers."""
+    if size < 1024 * 1024:
+        return gettext("%(size)s KB", size=format_decimal(max(1, round(size / 1024))))
+    return gettext("%(size)s MB", size=format_decimal(round(size / (1024 * 1024), 1)))
+
+
+def language_name(code: str) -> str:
+    """A draft's language (any ISO 639 code) named in the reader's language: CLDR's names."""
+    return Locale.parse(str(get_locale())).languages.get(code, code)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["file_size"] = file_size
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["label"] = status_label
     app.jinja_env.filters["html_lang"] = i18n.html_lang
+    app.jinja_env.filters["language_name"] = language_name
+    app.jinja_env.filters["audit_action"] = audit_action
+    app.jinja_env.globals["audit_detail"] = audit_detail
     app.jinja_env.filters["dt"] = format_moment
-    # messages stored in English (notifications) are shown in the reader's language when known
-    app.jinja_env.filters["stored_message"] = lambda message: gettext(message)
+    # in-app notifications are stored in English with their parameters, shown in the reader's language
+    app.jinja_env.globals["notification_text"] = notification_text
     app.jinja_env.filters["iso"] = lambda value: value.astimezone(timezone.utc).isoformat() if value else ""
     app.jinja_env.globals["time_left"] = time_left
     app.jinja_env.globals["get_locale"] = get_locale

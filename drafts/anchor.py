@@ -143,3 +143,24 @@ def find_quote(text: str, quote: Quote) -> Anchor | None:
     if not quote.exact:
         return None
     return _exact(text, quote) or _fuzzy(text, quote)
+
+
+def spans(text: str, quotes: list[tuple[Quote, bool]]) -> list[tuple[int, int]]:
+    """Where the quoted phrases are in ``text``, overlapping ones merged, in order: what a clause
+    page highlights. Each quote comes with whether it was made on this very text, when its stored
+    offset is checked first (no search); others are found again as ``find_quote`` does."""
+    found = []
+    for quote, same_text in quotes:
+        if same_text and quote.exact and text[quote.start:quote.end] == quote.exact:
+            found.append((quote.start, quote.end))
+            continue
+        anchor = find_quote(text, quote)
+        if anchor is not None:
+            found.append((anchor.start, anchor.end))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(found):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged

@@ -29,6 +29,8 @@ def make_config(url: str, tmp_path: Path, **extra) -> dict:
         "WTF_CSRF_ENABLED": False,
         "SEARCH_BACKEND": "whoosh",
         "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+        "ATTACHMENT_DIR": str(tmp_path / "attachments"),
+        "BUDGET_PHOTO_DIR": str(tmp_path / "photos"),  # never the repository's instance/
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_ENABLED": False,
         "MAIL_SERVER": "",

@@ -1,15 +1,18 @@
 """The restore drill: back up a live instance, restore into a fresh one, and find the same rows, the
-same chain heads, ``flask drafts verify`` passing and the search index rebuilt; a damaged backup
-is refused and changes nothing."""
+same chain heads, the same budget photos, ``flask drafts verify`` passing and the search index
+rebuilt; a damaged backup is refused and changes nothing."""
 from __future__ import annotations
 
+import io
 import os
+import tarfile
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Draft
+from app.models import BudgetProject, BudgetRound, Draft, User
 from conftest import PG_ADMIN_URL, make_config
 
 
@@ -25,14 +28,30 @@ def source(app_factory, request):
         app_factory("postgresql", SEARCH_BACKEND="postgresql")
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
+    _add_photo(app)
     return app
+
+
+def _add_photo(app) -> None:
+    """A photo of the demo's funded school roof, published by its district's staff."""
+    from app.services import budget_photos
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), "orange").save(picture, "PNG")
+    with app.app_context():
+        project = db.session.scalar(select(BudgetProject).where(BudgetProject.funded.is_(True))
+                                    .order_by(BudgetProject.id))
+        staff = db.session.scalar(select(User).where(User.email == "district@demo.muhokama.test"))
+        budget_photos.add_photo(staff, db.session.get(BudgetRound, project.round_id), project, picture.getvalue(),
+                                kind="implementation", caption="The new roof")
+        db.session.commit()
 
 
 @pytest.fixture
 def fresh(request, app_factory, tmp_path):
     """An empty instance to restore into (on PostgreSQL a database of its own)."""
+    photos = str(tmp_path / "restored_photos")  # not the source's folder
     if request.node.callspec.params["source"] == "sqlite":
-        yield app_factory("sqlite")
+        yield app_factory("sqlite", BUDGET_PHOTO_DIR=photos)
         return
     import psycopg
 
@@ -42,7 +61,7 @@ def fresh(request, app_factory, tmp_path):
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     base = PG_ADMIN_URL.rpartition("/")[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    app = create_app(make_config(f"{base}/{name}", tmp_path, SEARCH_BACKEND="postgresql"))
+    app = create_app(make_config(f"{base}/{name}", tmp_path, SEARCH_BACKEND="postgresql", BUDGET_PHOTO_DIR=photos))
     yield app
     with app.app_context():
         db.session.remove()
@@ -57,7 +76,8 @@ def test_restore_drill(source, fresh, tmp_path):
     result = source.test_cli_runner().invoke(args=["backup", str(file)])
     assert result.exit_code == 0 and file.stat().st_size > 0, result.output
     before = _summary(source)
-    assert before["heads"] and before["rows"]["comment"] > 0
+    assert before["heads"] and before["rows"]["comment"] > 0 and len(before["photos"]) == 1
+    assert not (tmp_path / "restored_photos").exists()
 
     result = fresh.test_cli_runner().invoke(args=["restore", str(file), "--yes"])
     assert result.exit_code == 0, result.output
@@ -67,6 +87,55 @@ def test_restore_drill(source, fresh, tmp_path):
     assert result.exit_code == 0 and "OK" in result.output
     hits = fresh.test_client().get("/api/v1/search", query_string={"q": "text message"}).get_json()
     assert hits["total"] > 0  # the index was rebuilt from the restored rows
+    [photo] = after["photos"]
+    with fresh.test_client().get(f"/budget/photos/{photo}") as served, \
+            source.test_client().get(f"/budget/photos/{photo}") as original:
+        assert served.status_code == 200 and served.data == original.data
+
+
+def _rewrite(file, change) -> None:
+    """Rewrite a backup's tar with ``change(name, data) -> [(name, data), ...]`` applied to each member."""
+    with tarfile.open(file) as archive:
+        members = [(m.name, archive.extractfile(m).read()) for m in archive]
+    with tarfile.open(file, "w") as archive:
+        for name, data in members:
+            for new_name, new_data in change(name, data):
+                info = tarfile.TarInfo(new_name)
+                info.size = len(new_data)
+                archive.addfile(info, io.BytesIO(new_data))
+
+
+@pytest.mark.parametrize("source", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("damage", ["photo", "stranger", "no_database"])
+def test_a_backup_with_a_changed_photo_or_a_stranger_inside_is_refused_and_changes_nothing(source, fresh, tmp_path,
+                                                                                           damage):
+    file = tmp_path / "muhokama.backup"
+    assert source.test_cli_runner().invoke(args=["backup", str(file)]).exit_code == 0
+    changes = {
+        "photo": lambda name, data: [(name, data + b"x" if name.startswith("photos/") else data)],
+        "stranger": lambda name, data: [(name, data), ("../../etc/cron.d/evil", b"* * * * * root true")],
+        "no_database": lambda name, data: [] if name.startswith("database") else [(name, data)],
+    }
+    _rewrite(file, changes[damage])
+    before = _summary(fresh)
+    result = fresh.test_cli_runner().invoke(args=["restore", str(file), "--yes"])
+    assert result.exit_code == 1
+    assert {"photo": "is damaged", "stranger": "not part of a Muhokama backup", "no_database": "has no"}[damage] \
+        in result.output
+    assert _summary(fresh) == before
+    assert not (tmp_path / "restored_photos").exists() or not any((tmp_path / "restored_photos").iterdir())
+    assert not (tmp_path.parent.parent / "etc").exists()
+
+
+@pytest.mark.parametrize("source", ["sqlite"], indirect=True)
+def test_a_backup_made_before_photos_were_included_still_restores(source, fresh, tmp_path):
+    file = tmp_path / "muhokama.backup"
+    assert source.test_cli_runner().invoke(args=["backup", str(file)]).exit_code == 0
+    with tarfile.open(file) as archive:
+        (tmp_path / "old.backup").write_bytes(archive.extractfile("database.sqlite").read())
+    result = fresh.test_cli_runner().invoke(args=["restore", str(tmp_path / "old.backup"), "--yes"])
+    assert result.exit_code == 0, result.output
+    assert _summary(fresh)["rows"] == _summary(source)["rows"]
 
 
 @pytest.mark.parametrize("source", ["sqlite"], indirect=True)

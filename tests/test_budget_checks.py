@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import BudgetPhone, BudgetProject, BudgetRound, BudgetVoter, User
-from app.services import budget, budget_anomalies, budget_photos, sms
+from app.services import budget, budget_anomalies, budget_mahallas, budget_photos, sms
 from app.services.rules import RuleError
 
 
@@ -78,9 +78,9 @@ def test_the_anomaly_report_names_what_staff_should_look_into(app, make_user):
     with app.app_context():
         r = budget.create_round(None, title="Round", district="D", envelope=10**9,
                                 voting_opens=now - timedelta(days=1), voting_closes=now + timedelta(days=1))
-        project = BudgetProject(round_id=r.id, title="School", mahalla="Bahor", cost=10, status="eligible",
-                                mahalla_residents=3)
+        project = BudgetProject(round_id=r.id, title="School", mahalla="Bahor", cost=10, status="eligible")
         db.session.add(project)
+        budget_mahallas.set_residents(None, r, "BAHOR ", 3)
         db.session.commit()
         rid, pid = r.id, project.id
     ids = [make_user() for _ in range(8)]

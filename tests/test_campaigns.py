@@ -2,11 +2,15 @@
 reordered) of one text form one group; distinct comments stay alone; totals still count all."""
 from __future__ import annotations
 
+import re
+
+import pytest
 from sqlalchemy import select
 
+from app import activity
 from app.extensions import db
-from app.models import Draft, User
-from app.services import campaigns, comments
+from app.models import Comment, Draft, User
+from app.services import campaigns, comments, moderation
 
 CAMPAIGN = ("I strongly oppose this law. It will hurt small farmers in our region. The government should protect "
             "their right to water. Please change article five before it is adopted.")
@@ -47,3 +51,90 @@ def test_a_draft_clusters_its_public_comments(app, make_user, make_draft):
         groups = campaigns.draft_clusters(draft)
     assert groups[0] == ids[:len(VARIANTS)]
     assert sum(len(g) for g in groups) == len(ids)  # every comment is counted
+
+
+# -- what readers and staff see ----------------------------------------------------------------
+
+@pytest.fixture
+def campaign(app, make_user, make_draft):
+    """A draft with a campaign of near copies on the whole draft, and distinct comments."""
+    slug = make_draft()
+    people = [make_user() for _ in VARIANTS + DISTINCT]
+    with app.app_context():
+        draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+        ids = [comments.add_comment(db.session.get(User, who), draft, body=text).id
+               for who, text in zip(people, VARIANTS + DISTINCT, strict=True)]
+        db.session.commit()
+    return slug, ids
+
+
+def shown_comments(html: str) -> list[int]:
+    return [int(i) for i in re.findall(r'<article class="comment[^"]*" id="c(\d+)"', html)]
+
+
+def test_a_campaign_shows_once_with_the_number_of_similar_comments(client, campaign):
+    slug, ids = campaign
+    page = client.get(f"/drafts/{slug}/comments").get_data(as_text=True)
+    assert shown_comments(page) == [ids[0], *ids[len(VARIANTS):]]  # distinct comments are not collapsed
+    assert "and 4 similar comments" in page
+    similar = client.get(f"/drafts/{slug}/comments/{ids[0]}/similar")
+    assert similar.status_code == 200
+    assert shown_comments(similar.get_data(as_text=True)) == ids[:len(VARIANTS)]
+    assert "5 comments have the same or nearly the same text" in similar.get_data(as_text=True)
+    report = client.get(f"/drafts/{slug}/report").get_data(as_text=True)
+    assert "1 group of comments with the same or nearly the same text" in report
+    assert "5 comments in them" in report
+
+
+def test_totals_count_every_comment(app, client, campaign):
+    slug, ids = campaign
+    with app.app_context():
+        draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+        assert activity.draft_activity(draft).draft_comments == len(ids)
+    assert len(client.get(f"/api/v1/drafts/{slug}/comments").get_json()["items"]) == len(ids)
+
+
+def test_a_hidden_comment_is_neither_shown_nor_counted_as_similar(app, client, campaign, make_user):
+    slug, ids = campaign
+    moderator = make_user(role="moderator")
+    with app.app_context():
+        moderation.hide(db.session.get(User, moderator), db.session.get(Comment, ids[1]), reason="spam",
+                        explanation="Spam.")
+        db.session.commit()
+    page = client.get(f"/drafts/{slug}/comments").get_data(as_text=True)
+    assert "and 3 similar comments" in page
+    assert ids[1] in shown_comments(page)  # as a tombstone, never in the campaign
+    assert VARIANTS[1] not in page
+    similar = client.get(f"/drafts/{slug}/comments/{ids[0]}/similar").get_data(as_text=True)
+    assert ids[1] not in shown_comments(similar) and VARIANTS[1] not in similar
+    assert client.get(f"/drafts/{slug}/comments/{ids[1]}/similar").status_code == 404
+
+
+def test_a_copy_on_another_page_stays_findable_and_pages_fill_up(app, client, make_user, make_draft):
+    """Copies beyond the first page do not leave holes: pages count only what they show."""
+    slug = make_draft()
+    author = make_user()
+    with app.app_context():
+        draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+        person = db.session.get(User, author)
+        ids = [comments.add_comment(person, draft, body=CAMPAIGN).id for _ in range(25)]
+        ids += [comments.add_comment(person, draft, body=f"Distinct remark number {n} about {word}.").id
+                for n, word in enumerate(["books", "fees", "hours", "villages", "schools"] * 5)]
+        db.session.commit()
+    first = shown_comments(client.get(f"/drafts/{slug}/comments").get_data(as_text=True))
+    second = shown_comments(client.get(f"/drafts/{slug}/comments?page=2").get_data(as_text=True))
+    assert first[0] == ids[0] and len(first) == 20 and len(second) == 6
+    assert set(first) | set(second) == {ids[0], *ids[25:]}
+    similar = client.get(f"/drafts/{slug}/comments/{ids[0]}/similar?page=2").get_data(as_text=True)
+    assert shown_comments(similar) == ids[20:25]
+
+
+def test_staff_see_the_clusters_in_the_review_queue(app, campaign, make_user, login_as):
+    slug, ids = campaign
+    staff = make_user(role="staff", agency="Ministry of Culture")
+    page = login_as(app.test_client(), staff).get(f"/staff/drafts/{slug}/review?kind=comments")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "1 group of comments with the same or nearly the same text" in html
+    assert html.count("One of 5 similar comments") == len(VARIANTS)
+    assert f"/staff/comments/{ids[0]}" in html

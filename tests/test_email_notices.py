@@ -266,3 +266,53 @@ def test_following_needs_an_account(client, make_draft):
     slug = make_draft()
     assert client.post(f"/drafts/{slug}/clauses/chp_1__art_1/follow").status_code == 302
     assert client.get("/account/email").status_code == 302
+
+
+@pytest.mark.both_backends
+def test_a_daily_digest_is_one_email_with_two_workers_at_once(app, smtp, make_user, make_draft):  # noqa: F811
+    """Twenty people on the daily digest, three notices each, all due at once: two workers race for
+    them, and everyone gets exactly one email with all three."""
+    from app.cli import WORKER_HANDLERS
+    from app.extensions import db
+    from app.models import Job, User
+    from app.services import emails, jobs
+    app.config.update(smtp.config)
+    slug = make_draft()
+    people = [make_user(f"d{i}@example.org") for i in range(20)]
+    with app.app_context():
+        for user_id in people:
+            emails.save_settings(db.session.get(User, user_id), frequency="daily")
+        db.session.commit()
+    for user_id in people:
+        follow_draft(app, user_id, slug)
+    revise(app, slug)
+    revise(app, slug, REVISED_MD.replace("Everyone", "Every person"), note="Second round")
+    revise(app, slug, REVISED_MD.replace("Everyone", "Each person"), note="Third round")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Job)) == 60
+        due = db.session.scalar(select(func.min(Job.run_after)))
+        for i, user_id in enumerate(people):  # this morning has come; each person's notices next in line
+            db.session.execute(update(Job).where(Job.batch_key == f"digest:{user_id}")
+                               .values(run_after=due - timedelta(days=1, seconds=60 - i)))
+        db.session.commit()
+    stop = threading.Event()
+
+    def worker():
+        with app.app_context():
+            jobs.work(WORKER_HANDLERS, once=False, poll_seconds=0.01, stop=stop)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        deadline = time.monotonic() + 60
+        while job_counts(app).get("done", 0) < 60 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30)
+    assert job_counts(app) == {"done": 60}
+    for i in range(20):
+        [digest] = smtp.to(f"d{i}@example.org")  # one email, never two halves
+        assert digest.subject == "Muhokama: 3 updates"

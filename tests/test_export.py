@@ -102,13 +102,17 @@ def test_verify_against_a_saved_copy_names_what_differs(app, client, runner, con
     with app.app_context():  # someone deletes the latest revision and rolls the draft back
         draft = db.session.scalar(select(Draft).where(Draft.slug == consultation))
         latest = db.session.scalar(select(Revision).where(Revision.draft_id == draft.id, Revision.number == 2))
-        db.session.execute(update(Draft).where(Draft.id == draft.id).values(current_revision_number=1,
-                                                                            title="Law on Closed Libraries"))
+        draft_id = draft.id
+        db.session.execute(update(Draft).where(Draft.id == draft_id).values(current_revision_number=1))
         db.session.execute(delete(Clause).where(Clause.revision_id == latest.id))
         db.session.execute(delete(Revision).where(Revision.id == latest.id))
         db.session.commit()
     plain = runner.invoke(args=["drafts", "verify"])
     assert plain.exit_code == 0  # the hashes alone cannot see it ...
+    with app.app_context():  # (a changed title they do see: the chain covers the draft's metadata)
+        db.session.execute(update(Draft).where(Draft.id == draft_id).values(title="Law on Closed Libraries"))
+        db.session.commit()
+    assert runner.invoke(args=["drafts", "verify"]).exit_code == 1
     result = runner.invoke(args=["drafts", "verify", "--against", copy])
     assert result.exit_code == 1  # ... the saved copy does
     assert "revision 2 was published but is missing now" in result.output
@@ -122,7 +126,7 @@ def test_verify_against_a_rewritten_history(app, client, runner, consultation, t
     import drafts
     from app.extensions import db
     from app.models import Revision
-    from app.services.revisions import record_hash
+    from app.services.revisions import public_record, record_hash
     copy = saved_copy(client, consultation, tmp_path, "manifest")
     with app.app_context():
         parent = None
@@ -130,7 +134,8 @@ def test_verify_against_a_rewritten_history(app, client, runner, consultation, t
             note = "Rewritten." if revision.number == 1 else revision.change_note
             revision.change_note = note
             revision.chain_hash = drafts.chain_hash(parent, record_hash(revision.content_hash, revision.number, note,
-                                                                        revision.created_at))
+                                                                        revision.created_at,
+                                                                        public_record(revision.draft)))
             parent = revision.chain_hash
         db.session.commit()
     assert runner.invoke(args=["drafts", "verify"]).exit_code == 0
@@ -148,3 +153,40 @@ def test_verify_against_unreadable_copies_says_why(runner, tmp_path, content, me
     assert result.exit_code == 2 and message in result.output
     missing = runner.invoke(args=["drafts", "verify", "--against", str(tmp_path / "nope")])
     assert missing.exit_code == 2 and "cannot read" in missing.output
+
+
+def test_the_decisions_are_exported_in_constant_memory(app, make_draft, make_user):
+    """A draft with four times the decisions takes no more memory to export them (all in a list,
+    it took four times as much)."""
+    import tracemalloc
+
+    from sqlalchemy import insert
+
+    from app import queries
+    from app.extensions import db
+    from app.models import Comment, Disposition, Draft
+    from app.services import exports
+    author, clerk = make_user(), make_user(role="staff", agency="Ministry of Culture")
+    sizes = {make_draft(slug="small"): 2 * exports.BATCH, make_draft(slug="large"): 8 * exports.BATCH}
+    peaks = {}
+    with app.app_context():
+        for slug, n in sizes.items():
+            draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+            revision = queries.current_revision(draft)
+            db.session.execute(insert(Comment), [
+                {"draft_id": draft.id, "revision_id": revision.id, "author_id": author, "clause_key": "chp_2__art_3",
+                 "body": f"Comment {i}: " + "words " * 40} for i in range(n)])
+            ids = db.session.scalars(select(Comment.id).where(Comment.draft_id == draft.id)).all()
+            db.session.execute(insert(Disposition), [
+                {"draft_id": draft.id, "comment_id": i, "outcome": "noted", "reason": "Noted. " * 30,
+                 "decided_by_id": clerk} for i in ids])
+        db.session.commit()
+        for slug, n in sizes.items():
+            draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+            db.session.expire_all()
+            tracemalloc.start()
+            count = sum(1 for _chunk in exports._csv(exports._disposition_rows(draft)))
+            peaks[slug] = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            assert count > 1
+    assert peaks["large"] < 1.5 * peaks["small"], peaks

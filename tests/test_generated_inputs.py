@@ -28,7 +28,8 @@ PARAMS = ["page", "per_page", "limit", "cursor", "updated_since", "q", "kind", "
           "from", "to", "sort", "revisions", "min_support", "reply", "clause", "next", "number", "back", "stance"]
 FIELDS = ["body", "stance", "parent_id", "quote", "clause_key", "value", "action", "proposed_text", "rationale",
           "reason", "note", "outcome", "explanation", "ends_on", "proposal", "step", "closes", "email", "password",
-          "display_name", "current_password", "new_password", "timezone", "title", "summary", "text", "lang"]
+          "display_name", "current_password", "new_password", "timezone", "title", "summary", "text", "lang",
+          "organisation", "respondent_type", "show_name", "confirm"]
 
 ROUTES = [(rule.rule, method) for rule in create_app(make_config("sqlite://", Path(tempfile.gettempdir())))
           .url_map.iter_rules() for method in sorted(rule.methods - {"HEAD", "OPTIONS"})

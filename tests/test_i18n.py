@@ -12,6 +12,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from conftest import REPO, login
+from test_parallel_versions import add_demo_version
 
 LANGS = ("ru", "uz", "uz_Cyrl")
 CATALOGUES = REPO / "app" / "translations"
@@ -116,8 +117,9 @@ def _uzbek_content(app) -> dict:
     from sqlalchemy import select, update
 
     from app.extensions import db
-    from app.models import (Agency, Clause, Comment, CommentVersion, DeadlineChange, Disposition, Draft,
-                            Notification, Proposal, Revision, User)
+    from app.models import (Agency, AuditLog, BudgetComplaint, BudgetMahalla, BudgetPhoto, BudgetProject,
+                            BudgetRound, BudgetUpdate, Clause, Comment, CommentVersion, DeadlineChange,
+                            Disposition, Draft, Notification, Position, Proposal, Revision, User)
     with app.app_context():
         db.session.execute(update(Draft).values(title="Suvdan foydalanish toʻgʻrisida", summary="Qisqa mazmun"))
         db.session.execute(update(Revision).values(title="Suvdan foydalanish toʻgʻrisida", change_note="Tuzatishlar"))
@@ -129,63 +131,97 @@ def _uzbek_content(app) -> dict:
         db.session.execute(update(Proposal).values(rationale="Asos", proposed_text="Yangi matn", base_text="Eski matn",
                                                    decision_reason="Sabab"))
         db.session.execute(update(Disposition).values(reason="Sabab"))
+        db.session.execute(update(Position).values(title="Yozma javob", body="Matn", organisation="Uyushma"))
         db.session.execute(update(DeadlineChange).values(reason="Sabab"))
         db.session.execute(update(Agency).values(name="Vazirlik " + Agency.id.cast(db.String)))
         db.session.execute(update(User).values(display_name="Dilnoza"))
         # stored in the language of an account made by `flask demo` (none: English); see the test below
         db.session.execute(update(Notification).values(message="Xabar"))
+        db.session.execute(update(BudgetRound).values(title="Tashabbusli budjet " + BudgetRound.id.cast(db.String),
+                                                      district="Bogʻbon tumani"))
+        db.session.execute(update(BudgetProject).values(title="Maktab tomi " + BudgetProject.id.cast(db.String),
+                                                        description="Loyiha", mahalla="Navroʻz", reason="Sabab",
+                                                        contractor="Qurilish MChJ"))
+        db.session.execute(update(BudgetUpdate).values(body="Ish bosqichi"))
+        db.session.execute(update(BudgetPhoto).values(caption="Surat"))
+        db.session.execute(update(BudgetComplaint).values(body="Shikoyat"))
+        db.session.execute(update(BudgetMahalla).values(name="Navroʻz " + BudgetMahalla.id.cast(db.String)))
+        # the audit log keeps copies of people's words (titles, reasons); what the code wrote stays
+        db.session.execute(update(AuditLog).where(AuditLog.action.in_(
+            ("draft.import", "budget.paper", "budget.vet", "budget.disqualify", "budget.residence")))
+            .values(detail="Sabab"))
+        db.session.execute(update(AuditLog).where(AuditLog.action == "disposition").values(detail="accepted: Sabab"))
         db.session.commit()
-        draft = db.session.scalar(select(Draft))
+        draft = db.session.scalar(select(Draft).order_by(Draft.id))
         clause = db.session.scalar(select(Clause).where(Clause.revision_id == db.session.scalar(
             select(Revision.id).where(Revision.draft_id == draft.id).order_by(Revision.number.desc()).limit(1))))
-        comment = db.session.scalar(select(Comment).where(Comment.clause_key.is_not(None)))
+        comment = db.session.scalar(select(Comment).where(Comment.clause_key.is_not(None)).order_by(Comment.id))
         proposal = db.session.scalar(select(Proposal))
+        finished = db.session.scalar(select(BudgetRound).where(BudgetRound.results_at.is_not(None)))
+        live = db.session.scalar(select(BudgetRound).where(BudgetRound.results_at.is_(None)))
+        funded = db.session.scalar(select(BudgetProject.id).where(BudgetProject.funded.is_(True)))
         return {"agency": db.session.get(Agency, draft.agency_id).slug, "slug": draft.slug, "eid": clause.eid, "comment": comment.id, "proposal": proposal.id,
-                "author": comment.author_id}
+                "author": comment.author_id, "round": finished.slug, "live": live.slug, "project": funded,
+                "position": db.session.scalar(select(Position.id))}
 
 
 PUBLIC = ["/", "/drafts", "/drafts?status=open", "/drafts/{slug}", "/drafts/{slug}/revisions/1",
           "/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/revisions/1/clauses/{eid}", "/drafts/{slug}/comments",
-          "/drafts/{slug}/comments/{comment}", "/drafts/{slug}/diff?from=1&to=2", "/drafts/{slug}/contents", "/drafts/{slug}/notice",
-          "/drafts/{slug}/goto?to=Modda+999", "/drafts/{slug}/goto?to=",
+          "/drafts/{slug}/comments/{comment}", "/drafts/{slug}/comments/{comment}/similar",
+          "/drafts/{slug}/diff?from=1&to=2", "/drafts/{slug}/contents", "/drafts/{slug}/notice",
+          "/drafts/{slug}/goto?to=Modda+999", "/drafts/{slug}/goto?to=", "/drafts/{slug}/positions",
+          "/drafts/{slug}/positions/{position}",
           "/drafts/{slug}/diff?from=1&to=2&view=side", "/drafts/{slug}/proposals",
           "/drafts/{slug}/proposals/{proposal}", "/drafts/{slug}/dispositions", "/drafts/{slug}/verify",
           "/search?q=suv", "/search?q=zzzqqq", "/search", "/login", "/register", "/password/forgot",
           "/confirm/again", "/confirm/bad-token", "/password/reset/bad-token",
           "/drafts/no-such-draft", "/drafts?status=nonsense", "/search?page=x&q=suv", "/drafts/{slug}/report",
-          "/agencies/{agency}", "/receipts", "/email/unsubscribe/bad-token"]
+          "/agencies/{agency}", "/receipts", "/email/unsubscribe/bad-token", "/moderation/summary",
+          "/budget", "/budget/{round}", "/budget/{live}", "/budget/{round}/projects/{project}",
+          "/budget/{round}/receipt?receipt=NOSUCHCODE", "/budget/{round}/receipt", "/budget/no-such-round",
+          # the law's Russian text: switchers, and a comment made on it shown on the other text
+          "/drafts/{russian}", "/drafts/{russian}/clauses/chp_2__art_4", "/drafts/{slug}/clauses/chp_2__art_4"]
 STAFF = ["/drafts/{slug}/clauses/{eid}", "/drafts/{slug}/clauses/{eid}/propose", "/staff/drafts/new",
          "/staff/drafts/{slug}/review", "/staff/drafts/{slug}/review?kind=comments",
          "/staff/drafts/{slug}/review?kind=proposals", "/staff/comments/{comment}", "/staff/drafts/{slug}/merge",
          "/staff/drafts/{slug}/deadline", "/staff/drafts/{slug}/revise", "/staff/drafts/{slug}/assisted", "/staff/drafts/{slug}/import-comments",
-         "/notifications", "/account", "/account/email", "/staff/imports/999"]
-AUTHOR = ["/comments/{comment}/edit", "/notifications", "/account"]
+         "/notifications", "/account", "/account/email", "/staff/imports/999",
+         "/staff/drafts/{slug}/versions", "/report/comment/{comment}", "/report/proposal/{proposal}",
+         "/budget/phone", "/budget/{live}/complaint", "/budget/{live}/propose", "/budget/{round}/projects/{project}"]
+#: as the staff of the budget's district
+DISTRICT = ["/staff/budget/new", "/staff/budget/{round}", "/staff/budget/{live}", "/budget/{live}"]
+AUTHOR = ["/comments/{comment}/edit", "/notifications", "/account", "/account/delete",
+          "/drafts/{slug}/positions/new"]
+#: as an admin (a moderator who may also read the audit log), with a report waiting in the queue
+MODERATOR = ["/moderation", "/moderation/people/{author}", "/moderation/audit", "/moderation/summary"]
 #: GET pages that are not HTML for people: data, redirects, static files
-NOT_PAGES = {"static", "reading.set_language", "reading.short", "feeds.agency", "feeds.export", "feeds.draft",
-             "feeds.all_drafts", "history.register_csv", "site.robots", "site.favicon"}
+NOT_PAGES = {"static", "privacy.download", "reading.set_language", "reading.short", "feeds.agency", "feeds.export", "feeds.draft",
+             "feeds.all_drafts", "history.register_csv", "site.robots", "site.favicon", "budget.photo",
+             "attachments.download"}
 
 
 def test_every_page_type_covered(app):
     """The list above names every HTML page: a new page type must join the English check."""
     adapter = app.url_map.bind("localhost")
-    covered = {adapter.match(path.split("?")[0].format(slug="s", eid="e", comment=1, proposal=1, agency="a"))[0]
-               for path in PUBLIC + STAFF + AUTHOR}
-    # the initiative budget (budget, budget_staff) and moderation joined after this list was written:
-    # not yet in it
+    covered = {adapter.match(path.split("?")[0].format(slug="s", eid="e", comment=1, proposal=1, agency="a",
+                                                       author=1, russian="r", round="r", live="l",
+                                                       project=1, position=1))[0]
+               for path in PUBLIC + STAFF + AUTHOR + MODERATOR + DISTRICT}
     pages = {r.endpoint for r in app.url_map.iter_rules() if "GET" in r.methods
-             and not r.endpoint.startswith(("api.", "budget.", "budget_staff.", "moderation."))}
+             and not r.endpoint.startswith("api.")}
     assert pages - covered - NOT_PAGES == set()
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_no_english_interface_string_on_any_page_type(app_factory, lang):
-    from app import demo
+    from app import budget_demo, demo
     from app.i18n import html_lang
 
     app = app_factory()
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
-    ids = _uzbek_content(app)
+    russian = add_demo_version(app)
+    ids = {**_uzbek_content(app), "russian": russian}
     translated = [m.id for m in _catalogue(lang) if isinstance(m.id, str) and m.id and m.string != m.id]
     problems = []
 
@@ -216,7 +252,33 @@ def test_no_english_interface_string_on_any_page_type(app_factory, lang):
         email = db.session.get(User, ids["author"]).email
     assert login(author, email, demo.PASSWORD).status_code == 302
     check(author, AUTHOR)
+    district = app.test_client()
+    district.set_cookie("lang", lang)
+    assert login(district, budget_demo.DISTRICT_STAFF_EMAIL, demo.PASSWORD).status_code == 302
+    check(district, DISTRICT)
+    _report_and_admin(app, ids)
+    admin = app.test_client()
+    admin.set_cookie("lang", lang)
+    assert login(admin, "admin@example.org", demo.PASSWORD).status_code == 302
+    check(admin, MODERATOR)
     assert problems == [], "\n".join(problems)
+
+
+def _report_and_admin(app, ids: dict) -> None:
+    """An admin to see the moderation pages, and a reader's report for their queue."""
+    from sqlalchemy import select
+
+    from app.demo import PASSWORD
+    from app.extensions import db
+    from app.models import Comment, User
+    from app.services import accounts, moderation
+    with app.app_context():
+        accounts.create_user(email="admin@example.org", password=PASSWORD, display_name="Dilnoza", role="admin",
+                             confirmed=True)
+        comment = db.session.get(Comment, ids["comment"])
+        reporter = db.session.scalar(select(User).where(User.id != comment.author_id, User.role == "citizen"))
+        moderation.report(reporter, comment, reason="off_topic", note="Mavzuga aloqasi yoʻq")
+        db.session.commit()
 
 
 def test_the_english_check_finds_english():
@@ -226,23 +288,36 @@ def test_the_english_check_finds_english():
                                                                 ["Nothing was found at this address."])
 
 
-def test_notifications_are_written_in_the_recipients_language(app, make_user, make_draft):
-    """A staff member working in English answers; the citizen reads the notice in Russian."""
-    from flask_babel import lazy_gettext as _l
+def test_notifications_are_shown_in_the_language_the_reader_reads_now(app, client, make_user, make_draft, login_as):
+    """Staff working in English decide on a comment of a reader who then read in English; the reader
+    switches to Russian and reads the notice, with its outcome, in Russian."""
     from sqlalchemy import select
 
     from app.extensions import db
-    from app.models import Draft, Notification, User
-    from app.services import notifications
+    from app.models import Draft, User
+    from app.services import comments, decisions
 
-    reader_id = make_user()
+    reader_id, clerk_id = make_user(), make_user(role="staff", agency="Ministry of Culture")
     make_draft()
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        db.session.get(User, reader_id).language = "ru"
+        reader = db.session.get(User, reader_id)
+        reader.language = "en"
         draft = db.session.scalar(select(Draft))
-        notifications.notify(reader_id, draft, "comment.answered", _l("Your comment received an official answer."), "/")
+        comment = comments.add_comment(reader, draft, body="Please open on Sundays.")
+        decisions.dispose_comment(db.session.get(User, clerk_id), comment, "accepted", "Done in revision 2.")
+        answer = decisions.official_answer(db.session.get(User, clerk_id), comment, "Thank you.")
+        comments.add_comment(db.session.get(User, clerk_id), draft, body="See above.", parent=comment)
+        assert answer.id
         db.session.commit()
-        assert db.session.scalar(select(Notification.message)) == "На ваш комментарий дан официальный ответ."
+    login_as(client, reader_id)
+    english = client.get("/notifications").get_data(as_text=True)
+    assert "Staff marked your comment as accepted: Done in revision 2." in english
+    client.get("/lang/ru")
+    russian = client.get("/notifications").get_data(as_text=True)
+    assert "На ваш комментарий дан официальный ответ." in russian
+    assert "Staff marked your comment" not in russian and "Done in revision 2." in russian  # the reason is data
+    assert "принят" in russian  # the outcome as a label in Russian
+    assert "replied to your comment" not in russian and "ответил" in russian
 
 
 # --- choosing the language ------------------------------------------------------------------------
@@ -302,3 +377,33 @@ def test_the_cli_speaks_the_staff_members_language(app, monkeypatch):
     monkeypatch.setenv("LANG", "uz_UZ.UTF-8@cyrillic")
     result = app.test_cli_runner().invoke(args=["drafts", "verify", "no-such-draft"])
     assert "лойиҳаси йўқ" in result.output
+
+
+def test_the_cli_help_and_messages_follow_muhokama_lang(app_factory, monkeypatch):
+    """Help texts are read before any app context: they are translated when the app starts, from the
+    English originals, so the next app (in another language) gets its own."""
+    monkeypatch.setenv("LANG", "en_GB.UTF-8")
+    monkeypatch.setenv("MUHOKAMA_LANG", "ru")
+    runner = app_factory().test_cli_runner()
+    helped = runner.invoke(args=["drafts", "import", "--help"]).output
+    assert "Создать проект и его редакцию 1 из файла FILE" in helped and "Язык текста: код ISO 639" in helped
+    assert "Пересоздать поисковый индекс" in runner.invoke(args=["search", "--help"]).output
+    failed = runner.invoke(args=["drafts", "link", "nope", "other"])
+    assert failed.exit_code == 2 and "проекта 'nope' нет" in failed.output
+    monkeypatch.setenv("MUHOKAMA_LANG", "uz-Cyrl")
+    assert "Қидирув индексини" in app_factory().test_cli_runner().invoke(args=["search", "--help"]).output
+    monkeypatch.delenv("MUHOKAMA_LANG")
+    assert "Rebuild the search index" in app_factory().test_cli_runner().invoke(args=["search", "--help"]).output
+
+
+def test_the_audit_log_shows_what_the_code_wrote_in_the_readers_language(app):
+    """The stored record is never rewritten (its hashes chain it); what it means is translated."""
+    from flask_babel import force_locale
+
+    from app.labels import audit_action, audit_detail
+    with app.test_request_context(), force_locale("ru"):
+        assert audit_action("draft.revise") == "Опубликована редакция"
+        assert audit_detail("draft.revise", "revision 3") == "редакция 3"
+        assert audit_detail("report.create", "off_topic") == "Не по теме проекта"
+        assert audit_detail("draft.import", "Law on Water") == "Law on Water"  # people's words stay
+        assert audit_action("something.new") == "something.new"

@@ -1,5 +1,5 @@
 """Keyboard only, in a real browser: sign in, reach a clause, quote a phrase in a comment, vote.
-No mouse and no element is clicked; only Tab, typing, Space and Enter."""
+No mouse and no element is clicked; only Tab, the arrow keys, typing, Space and Enter."""
 from __future__ import annotations
 
 import pytest
@@ -7,6 +7,14 @@ from test_accessibility import demo_server  # noqa: F401 - fixture
 from test_browser import ARGS, chromium_path  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.browser
+
+#: the clause text from its start to the keyboard's caret (observed, never changed, by the test)
+_BEFORE_CARET = """() => {
+  const s = getSelection(), r = document.createRange();
+  r.setStart(document.getElementById("clause-text"), 0);
+  r.setEnd(s.focusNode, s.focusOffset);
+  return r.toString();
+}"""
 
 _FOCUSED = """([selector, text]) => {
   const a = document.activeElement;
@@ -61,10 +69,19 @@ def test_keyboard_alone_reaches_a_clause_quotes_comments_and_votes(demo_server, 
             page.wait_for_url("**/clauses/**")
             expect(page.locator("h1")).to_contain_text("Article 4")
 
+            # quote by selecting in the clause: the arrows go word by word, Shift+arrow selects
+            tab_to(page, "#clause-text")
+            for _ in range(80):
+                if page.evaluate(_BEFORE_CARET).rstrip().endswith("publishes the schedule"):
+                    break
+                page.keyboard.press("ArrowRight")
+            else:
+                raise AssertionError("the arrow keys never reached the phrase")
+            for _ in range(4):
+                page.keyboard.press("Shift+ArrowRight")
+            expect(page.locator("input[name=quote]")).to_have_value("at the mahalla office")
             tab_to(page, "textarea[name=body]")
             page.keyboard.type("A notice board in every mahalla, please.")
-            tab_to(page, "input[name=quote]")
-            page.keyboard.type("at the mahalla office")
             tab_to(page, "button", "Publish comment")
             enter_and_wait(page)
             expect(page.get_by_text("Your comment was published.")).to_be_visible()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from smtp_sink import smtp  # noqa: F401 - fixture
 from sqlalchemy import select
 
 
@@ -70,3 +71,27 @@ def test_a_confirm_link_cannot_send_people_to_another_site(app, client):
         token = mail.make_confirm_token(db.session.get(User, user.id), "https://evil.example/")
     response = client.post(f"/confirm/{token}")
     assert response.status_code == 302 and "evil" not in response.headers["Location"]
+
+
+def test_the_emailed_confirmation_link_returns_the_person_to_their_page(app_factory, smtp):  # noqa: F811
+    """Register from a clause's "register to take part" link: the worker's email carries the page
+    back, and confirming signs the person in there. A next to another site is dropped on the way."""
+    from test_mail import path_of, run_worker
+
+    app = app_factory(**smtp.config)
+    client = app.test_client()
+    client.post("/register?next=/drafts%3Fstatus%3Dopen", data={
+        "email": "gulnora@example.org", "display_name": "Gulnora", "password": "correct horse battery"})
+    run_worker(app)
+    [link] = smtp.wait_for("gulnora@example.org").links()
+    response = client.post(path_of(link))
+    assert response.status_code == 302 and response.headers["Location"].endswith("/drafts?status=open")
+    assert client.get("/account").status_code == 200  # signed in
+
+    other = app.test_client()
+    other.post("/register?next=//evil.example/", data={
+        "email": "evil@example.org", "display_name": "Eve", "password": "correct horse battery"})
+    run_worker(app)
+    [link] = smtp.wait_for("evil@example.org").links()
+    response = other.post(path_of(link))
+    assert response.status_code == 302 and "evil.example" not in response.headers["Location"]

@@ -104,3 +104,31 @@ def test_respondent_types_are_recorded_shown_filtered_and_counted(app, client, m
     assert client.get(f"/api/v1/drafts/{slug}/comments?respondent_type=alien").status_code == 400
     report = client.get(f"/drafts/{slug}/report").get_data(as_text=True)
     assert "citizens: 1 · NGOs: 1 · businesses: 0" in report
+
+
+def test_html_lists_filter_by_respondent_type_and_count_each(app, client, make_draft, make_user, login_as):
+    slug = make_draft()
+    login_as(client, make_user())
+    for body, kind, name in (("For our readers.", "ngo", "Readers' Union"), ("As a shop.", "business", "Kitob LLC"),
+                             ("Just me.", "citizen", ""), ("Me as well.", "citizen", "")):
+        assert client.post(f"/drafts/{slug}/comments", data={"body": body, "respondent_type": kind,
+                                                               "organisation": name}).status_code == 302
+    for text, kind, name in (("Everyone may read and borrow.", "ngo", "Readers' Union"),
+                             ("Everyone may read here.", "citizen", "")):
+        assert client.post(f"/drafts/{slug}/clauses/chp_2__art_3/propose", data={
+            "action": "replace", "proposed_text": text, "rationale": "Better.", "send": "1",
+            "respondent_type": kind, "organisation": name}).status_code == 302
+    page = client.get(f"/drafts/{slug}/comments").get_data(as_text=True)
+    assert "everyone (4)" in page and "citizens (2)" in page and "NGOs (1)" in page and "academics (0)" in page
+    ngo = client.get(f"/drafts/{slug}/comments?respondent_type=ngo").get_data(as_text=True)
+    assert "For our readers." in ngo and "As a shop." not in ngo and "Just me." not in ngo
+    assert "No comments by academics yet." in client.get(f"/drafts/{slug}/comments?respondent_type=academic") \
+        .get_data(as_text=True)
+    proposals = client.get(f"/drafts/{slug}/proposals?respondent_type=ngo").get_data(as_text=True)
+    assert "(Readers&#39; Union)" in proposals and "citizens (1)" in proposals and "NGOs (1)" in proposals
+    assert "Everyone may read here" not in proposals and proposals.count('class="clause"') == 1
+    both = client.get(f"/drafts/{slug}/proposals?respondent_type=citizen&status=open").get_data(as_text=True)
+    assert both.count('class="clause"') == 1
+    for url in (f"/drafts/{slug}/comments?respondent_type=alien", f"/drafts/{slug}/proposals?respondent_type=x"):
+        response = client.get(url)
+        assert response.status_code == 400 and "Unknown respondent type." in response.get_data(as_text=True)

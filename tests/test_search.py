@@ -5,7 +5,7 @@ to the same behaviour."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from app import queries
 from app.services import comments, revisions
@@ -177,6 +177,20 @@ def test_hidden_comments_are_absent_from_results_and_counts(client, make_draft, 
     assert find(client, "cheats")["total"] == 0
 
 
+def test_the_one_visibility_rule_holds_even_when_the_index_missed_a_change(client, make_draft, add_comment, app):
+    """Hidden behind the outbox's back (a bulk UPDATE fires no flush event): the index still holds
+    the comment, and the query itself applies the rule of app.queries, on either backend."""
+    slug = make_draft(TAX_MD, title="Tax Code")
+    shown = add_comment(slug, "Freelancers pay enough already.")
+    hidden = add_comment(slug, "Freelancers are cheats, all of them.")
+    with app.app_context():
+        db.session.execute(update(Comment).where(Comment.id == hidden).values(status="hidden"))
+        db.session.commit()
+    result = find(client, "freelancers")
+    assert refs(result, "comment") == [shown]
+    assert result["counts"]["kind"]["comment"] == 1 and result["total"] == 1
+
+
 def test_unpublished_drafts_are_absent_from_results_and_counts(client, make_draft, add_comment):
     make_draft(TAX_MD, title="Tax Code", slug="public-tax")
     make_draft(TAX_MD.replace("Tax Code", "Secret Tax Code"), title="Secret Tax Code", slug="secret-tax",
@@ -193,7 +207,7 @@ def test_filters_and_facets(client, make_draft, add_comment):
     make_draft(RU_MD, title="Налоговый кодекс", lang="ru", agency="Ministry of Finance")
     add_comment(tax, "Employers should pay the income tax themselves.")
     everything = find(client, "income")
-    assert everything["counts"]["kind"] == {"draft": 0, "clause": 4, "comment": 1}
+    assert everything["counts"]["kind"] == {"draft": 0, "clause": 4, "comment": 1, "project": 0}
     assert everything["counts"]["status"]["closed"] == 2 and everything["counts"]["status"]["adopted"] == 0
     assert everything["counts"]["agency"] == {"ministry-of-finance": 3, "tax-committee": 2}
     assert {h["draft"] for h in find(client, "income", status="closed")["hits"]} == {old}
@@ -228,7 +242,7 @@ def test_the_any_word_fallback_counts_only_documents_with_one_of_the_words(clien
     add_comment(slug, "Monthly is too often.")
     result = find(client, "the freelancers of the zeppelins")  # no document has both; "the" says nothing
     assert result["matched_any_word"] and refs(result, "comment") == [match]
-    assert result["counts"]["kind"] == {"draft": 0, "clause": 0, "comment": 1} and result["total"] == 1
+    assert result["counts"]["kind"] == {"draft": 0, "clause": 0, "comment": 1, "project": 0} and result["total"] == 1
 
 
 @pytest.mark.parametrize("app", ["whoosh"], indirect=True)

@@ -161,7 +161,9 @@ def test_a_big_draft_is_imported_by_the_worker_while_staff_watch_its_status(app,
     assert r.status_code == 302 and "/staff/imports/" in r.headers["Location"]
     status = r.headers["Location"]
     waiting = client.get(status).get_data(as_text=True)
-    assert "Waiting for the import worker" in waiting and 'http-equiv="refresh"' in waiting
+    assert "Waiting for the import worker" in waiting and "Check again" in waiting
+    assert 'http-equiv="refresh"' not in waiting  # reloading is the staff member's choice, and can stop
+    assert 'http-equiv="refresh"' in client.get(status + "?auto=1").get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Draft)) == 0
         assert jobs.work(WORKER_HANDLERS, once=True) >= 1

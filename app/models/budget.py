@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.extensions import Base
-from app.models.core import Agency, User, UTCDateTime
+from app.models.core import Agency, Moderated, User, UTCDateTime
 
 #: the phases a round passes through, in order; "counting" is after voting closed, before `close`
 PHASES = ("proposals", "vetting", "voting", "counting", "closed")
@@ -53,6 +53,8 @@ class BudgetRound(Base):
     voting_opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
     voting_closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
     results_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: when proposers were told that voting opened (once, by hand or by the worker when the date came)
+    voting_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     agency: Mapped[Agency] = relationship()
@@ -67,7 +69,7 @@ class BudgetRound(Base):
         return max(self.phase, by_date, key=PHASES.index)
 
 
-class BudgetProject(Base):
+class BudgetProject(Moderated, Base):
     __tablename__ = "budget_project"
     __table_args__ = (
         CheckConstraint("status IN ('submitted', 'eligible', 'ineligible', 'disqualified')", name="status"),
@@ -83,8 +85,6 @@ class BudgetProject(Base):
     #: the proposer's estimate; vetting may set ``approved_cost``
     cost: Mapped[int] = mapped_column(BigInteger)
     approved_cost: Mapped[int | None] = mapped_column(BigInteger)
-    #: residents of the project's mahalla, when staff know it (for the anomaly report)
-    mahalla_residents: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="submitted")
     #: public reason of the vetting decision or of a disqualification
     reason: Mapped[str] = mapped_column(Text, default="")
@@ -98,6 +98,8 @@ class BudgetProject(Base):
     contract_amount: Mapped[int | None] = mapped_column(BigInteger)
     spent: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: hidden by moderation (its tombstone shows the reason); app.queries.public is the rule
+    hidden: Mapped[bool] = mapped_column(default=False)
 
     author: Mapped[User | None] = relationship()
 
@@ -174,7 +176,7 @@ class BudgetComplaint(Base):
     author: Mapped[User] = relationship()
 
 
-class BudgetUpdate(Base):
+class BudgetUpdate(Moderated, Base):
     """The public record of a funded project's implementation: a stage published by staff, or a
     comment or problem report by a resident."""
     __tablename__ = "budget_update"
@@ -185,6 +187,7 @@ class BudgetUpdate(Base):
     kind: Mapped[str] = mapped_column(String(8))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    hidden: Mapped[bool] = mapped_column(default=False)
 
     author: Mapped[User] = relationship()
 
@@ -202,3 +205,18 @@ class BudgetPhoto(Base):
     filename: Mapped[str] = mapped_column(String(80))
     caption: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class BudgetMahalla(Base):
+    """How many people live in a mahalla of a district, as its staff entered it: the anomaly report
+    flags a project with more votes than its mahalla has residents. ``key`` is the name folded
+    (case, spaces, apostrophes), as projects' free-text mahalla is matched to it."""
+    __tablename__ = "budget_mahalla"
+    __table_args__ = (UniqueConstraint("agency_id", "key"), CheckConstraint("residents >= 0", name="residents"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str] = mapped_column(String(200))
+    residents: Mapped[int] = mapped_column(Integer)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,10 +1,11 @@
 """The consultation itself: agencies, people, drafts, revisions, clauses, comments, votes,
-proposals, decisions, follows, notifications and the search outbox."""
+proposals, decisions, the audit log and the search outbox."""
 from __future__ import annotations
 
 import secrets
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import (
     CheckConstraint,
@@ -15,15 +16,19 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    case,
+    literal,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.extensions import Base
 from app.models.types import UTCDateTime
 
-
 ROLES = ("citizen", "moderator", "staff", "admin")
+#: the name a deleted account's contributions stand under in open data (pages translate it)
+DELETED_NAME = "deleted participant"
 STANCES = ("for", "against", "neutral")
 #: who a comment or proposal speaks for; all but "citizen" name their organisation
 RESPONDENT_TYPES = ("citizen", "ngo", "business", "public_body", "academic")
@@ -43,7 +48,8 @@ class User(UserMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: stored lower-cased; never shown to anyone but its owner and never exported
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    display_name: Mapped[str] = mapped_column(String(80))
+    #: read and written as ``display_name``, which gives "deleted participant" once deleted
+    stored_name: Mapped[str] = mapped_column("display_name", String(80))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="citizen")
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
@@ -58,7 +64,24 @@ class User(UserMixin, Base):
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     block_reason: Mapped[str] = mapped_column(Text, default="")
 
+    #: the person deleted their account: name and email were erased, their contributions stay
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
     agency: Mapped[Agency | None] = relationship()
+
+    @hybrid_property
+    def display_name(self) -> str:
+        return str(_l("deleted participant")) if self.deleted_at is not None else self.stored_name
+
+    @display_name.inplace.setter
+    def _display_name_setter(self, value: str) -> None:
+        self.stored_name = value
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls):
+        """In queries (API, exports, the register) the name in the data's language, English."""
+        return case((cls.deleted_at.is_not(None), literal(DELETED_NAME)), else_=cls.stored_name).label("display_name")
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
@@ -97,6 +120,8 @@ class Draft(Base):
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime())
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     current_revision_number: Mapped[int] = mapped_column(Integer, default=1)
+    #: another language's text of the same law: the first draft of the group (None on that one)
+    version_of_id: Mapped[int | None] = mapped_column(ForeignKey("draft.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -141,6 +166,8 @@ class Revision(Base):
     source_format: Mapped[str] = mapped_column(String(8), default="md")
     content_hash: Mapped[str] = mapped_column(String(64))
     chain_hash: Mapped[str] = mapped_column(String(64))
+    #: what its chain hash covers: 1 the revision's record; 2 also the draft's public metadata
+    record_format: Mapped[int] = mapped_column(SmallInteger, default=2, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     draft: Mapped[Draft] = relationship(back_populates="revisions")
@@ -168,16 +195,21 @@ class Clause(Base):
     revision: Mapped[Revision] = relationship(back_populates="clauses")
 
 
-class Contribution:
-    """What comments and proposals share: who speaks through them, and their moderation record."""
-    respondent_type: Mapped[str] = mapped_column(String(16), default="citizen", server_default="citizen")
-    organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
+class Moderated:
+    """The moderation record of what people publish (comments, proposals, budget projects and
+    their comments)."""
     #: moderation: why and when it was hidden (shown on its tombstone), hidden by reports awaiting a
     #: moderator, and when its author said "this was not me"
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     pending_review: Mapped[bool] = mapped_column(default=False)
     disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Contribution(Moderated):
+    """What comments and proposals share: who speaks through them, and their moderation record."""
+    respondent_type: Mapped[str] = mapped_column(String(16), default="citizen", server_default="citizen")
+    organisation: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class Comment(Contribution, Base):
@@ -343,32 +375,6 @@ class Attribution(Base):
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"))
     comment_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id"))
     partly: Mapped[bool] = mapped_column(default=False)
-
-
-class Follow(Base):
-    """A reader following a draft, and the last revision they looked at."""
-    __tablename__ = "follow"
-    __table_args__ = (UniqueConstraint("user_id", "draft_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id"), index=True)
-    following: Mapped[bool] = mapped_column(default=False)
-    last_seen_revision: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class Notification(Base):
-    """An in-app message: what happened to your input, a new revision of a draft you follow."""
-    __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    draft_id: Mapped[int | None] = mapped_column(ForeignKey("draft.id"))
-    kind: Mapped[str] = mapped_column(String(32))
-    message: Mapped[str] = mapped_column(Text)
-    link: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class SearchOutbox(Base):

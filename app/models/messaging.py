@@ -1,6 +1,6 @@
-"""Telling people by email: the background job table (the outbox that `flask worker` drains), each
-person's email settings, follows of a single clause or an agency, and which consultation
-announcements went out."""
+"""Telling people: follows of a draft and in-app notifications; by email: the background job table
+(the outbox that `flask worker` drains), each person's email settings, follows of a single clause or
+an agency, and which consultation announcements went out."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -99,3 +99,32 @@ class Announcement(Base):
     event: Mapped[str] = mapped_column(String(16))
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Follow(Base):
+    """A reader following a draft, and the last revision they looked at."""
+    __tablename__ = "follow"
+    __table_args__ = (UniqueConstraint("user_id", "draft_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id"), index=True)
+    following: Mapped[bool] = mapped_column(default=False)
+    last_seen_revision: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Notification(Base):
+    """An in-app message: what happened to your input, a new revision of a draft you follow."""
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("draft.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    #: the English message (a catalogue msgid) with its ``params`` as JSON, translated when shown
+    #: (app.labels.notification_text); rows written in the reader's language have params ""
+    message: Mapped[str] = mapped_column(Text)
+    params: Mapped[str] = mapped_column(Text, default="", server_default="")
+    link: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

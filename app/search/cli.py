@@ -10,34 +10,32 @@ from sqlalchemy import func, select
 from app import queries
 from app.clock import utcnow
 from app.extensions import db
+from app.i18n import N_
 from app.models import Clause, Comment, Draft, Revision
 from app.search import get_backend, outbox
 from app.search.documents import KINDS
 
 
-@click.command("rebuild")
+@click.command("rebuild", help=N_("Rebuild the search index from the database."))
 @with_appcontext
 def rebuild():
-    """Rebuild the search index from the database."""
     start = utcnow()
     n = outbox.rebuild_index()
     seconds = (utcnow() - start).total_seconds()
     click.echo(_("Indexed %(num)d documents with %(engine)s in %(seconds).1f s.", num=n, engine=get_backend().name, seconds=seconds))
 
 
-@click.command("process")
+@click.command("process", help=N_("Apply every queued change to the index, waiting for other writers if needed."))
 @with_appcontext
 def process():
-    """Apply every queued change to the index, waiting for other writers if needed."""
     n = outbox.drain(get_backend(), blocking=True)
     click.echo(ngettext("Applied %(num)d queued change to the search index.",
                         "Applied %(num)d queued changes to the search index.", n))
 
 
-@click.command("status")
+@click.command("status", help=N_("Show the engine, documents in the index and in the database, and the outbox lag."))
 @with_appcontext
 def status():
-    """Show the engine, documents in the index and in the database, and the outbox lag."""
     backend = get_backend()
     stats = backend.stats()
     current = (select(func.count()).select_from(Clause).join(Revision, Revision.id == Clause.revision_id)

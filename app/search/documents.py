@@ -15,7 +15,7 @@ from sqlalchemy import and_, func, select
 
 from app import queries
 from app.extensions import db
-from app.models import Clause, Comment, Draft, Revision, User
+from app.models import BudgetProject, BudgetRound, Clause, Comment, Draft, Revision, User
 from app.search.analysis import detect_language
 
 BATCH = 500
@@ -186,10 +186,33 @@ def _show_comments(ids: list[int]) -> dict[int, Shown]:
     return shown
 
 
+# --- initiative budget projects (no draft: ``draft_id`` 0; rounds are all public) ---------------
+
+def _project_rows(where):
+    return db.session.execute(
+        select(BudgetProject.id, BudgetProject.title, BudgetProject.description, BudgetProject.mahalla,
+               BudgetProject.created_at, BudgetRound.slug, BudgetRound.title.label("rt"), BudgetRound.district)
+        .join(BudgetRound, BudgetRound.id == BudgetProject.round_id).where(where, queries.public(BudgetProject)))
+
+
+def _load_projects(ids: list[int]) -> list[SearchDoc]:
+    """Public projects only: a hidden one's id comes back missing, which deletes it."""
+    return [SearchDoc("project", r.id, 0, detect_language(f"{r.title} {r.description}"), r.created_at,
+                      title=r.title, body=r.description, context=f"{r.mahalla} {r.district}")
+            for r in _project_rows(BudgetProject.id.in_(ids))]
+
+
+def _show_projects(ids: list[int]) -> dict[int, Shown]:
+    return {r.id: Shown("project", r.id, r.slug, r.rt, r.title, r.description or r.title,
+                        url_for("budget.project", slug=r.slug, project_id=r.id), "", r.created_at)
+            for r in _project_rows(BudgetProject.id.in_(ids))}
+
+
 KINDS: dict[str, DocKind] = {
     "draft": DocKind("draft", _load_drafts, _batches(Draft.id), _show_drafts),
     "clause": DocKind("clause", _load_clauses, _batches(Clause.id), _show_clauses),
     "comment": DocKind("comment", _load_comments, _batches(Comment.id), _show_comments),
+    "project": DocKind("project", _load_projects, _batches(BudgetProject.id), _show_projects),
 }
 #: outbox kinds that stand for many documents, and how to expand them
 EXPANDS: dict[str, tuple[str, Callable[[list[int]], list[int]]]] = {

@@ -2,8 +2,9 @@
 applied to the index after the commit. A crash in between leaves the rows for the next request or
 for ``flask search process``; nothing is lost and nothing needs the index to be up.
 
-Services call ``enqueue``. As a safety net, edits to a comment's body or status and to a draft's
-public fields queue themselves at flush time, so a future moderation service cannot forget to.
+Services call ``enqueue``. As a safety net, edits to a comment's body or status, to a draft's
+public fields and to a budget project's words or visibility queue themselves at flush time, so a
+moderation service cannot forget to.
 """
 from __future__ import annotations
 
@@ -17,11 +18,14 @@ from sqlalchemy import delete, event, func, inspect, select, tuple_
 
 from app.database import read_without_write_lock
 from app.extensions import db
-from app.models import Comment, Draft, SearchOutbox
+from app.models import BudgetProject, Comment, Draft, SearchOutbox
 from app.search import documents, get_backend
 
 log = logging.getLogger(__name__)
-_WATCHED = {Comment: ("body", "status"), Draft: ("title", "summary", "published", "agency_id", "language")}
+#: model -> (its kind in the index, the columns whose change the index must see)
+_WATCHED = {Comment: ("comment", ("body", "status")),
+            Draft: ("draft", ("title", "summary", "published", "agency_id", "language")),
+            BudgetProject: ("project", ("title", "description", "mahalla", "hidden"))}
 _KEY = "search_outbox_queued"
 
 
@@ -116,12 +120,11 @@ def after_request(response):
 @event.listens_for(db.session, "before_flush")
 def _watch(session, _context, _instances) -> None:
     for obj in session.dirty:
-        names = _WATCHED.get(type(obj))
+        kind, names = _WATCHED.get(type(obj), (None, ()))
         if not names:
             continue
         state = inspect(obj)
         if any(state.attrs[n].history.has_changes() for n in names):
-            kind = "comment" if isinstance(obj, Comment) else "draft"
             queued = session.info.setdefault(_KEY, set())
             if (kind, obj.id, "upsert") not in queued:
                 queued.add((kind, obj.id, "upsert"))

@@ -14,8 +14,11 @@ from collections import Counter
 from contextlib import contextmanager
 
 from sqlalchemy import text
+from sqlalchemy.dialects import postgresql
 
+from app import queries
 from app.extensions import db
+from app.models import BudgetProject, Comment
 from app.search.analysis import (
     LANGUAGES,
     MARK_END,
@@ -30,8 +33,15 @@ from app.search.analysis import (
 from app.search.base import Backend, EngineQuery, EngineResult
 from app.search.documents import SearchDoc, Shown
 
+#: the one visibility rule (app.queries.public) as SQL over the table ``comment``, for the raw query below
+_PUBLIC_COMMENT = str(queries.public(Comment).compile(dialect=postgresql.dialect(),
+                                                      compile_kwargs={"literal_binds": True}))
+
 CONFIGS = {"en": "english", "ru": "russian", "de": "german", "uz": "simple", "plain": "simple"}
-_KIND_CLASS = {"draft": 7301, "clause": 7302, "comment": 7303, "revision": 7304}
+_KIND_CLASS = {"draft": 7301, "clause": 7302, "comment": 7303, "revision": 7304, "project": 7305}
+#: the one visibility rule for projects, as SQL against the joined budget_project row
+PUBLIC_PROJECT = str(queries.public(BudgetProject).compile(dialect=postgresql.dialect(),
+                                                           compile_kwargs={"literal_binds": True}))
 _LEXEME = re.compile(r"\w+")
 
 
@@ -154,7 +164,7 @@ class PostgresBackend(Backend):
             return result
         params: dict = {"kinds": list(eq.kinds), "lim": eq.offset + eq.limit, "off": eq.offset}
         queries = {lang: self._lang_query(eq, lang, params) for lang in LANGUAGES}
-        where = ["dr.published"]
+        where = ["(dr.published OR d.kind = 'project')"]
         if not eq.all_revisions:
             where.append("(d.kind <> 'clause' OR d.revision = dr.current_revision_number)")
         if eq.only_drafts is not None:
@@ -176,10 +186,12 @@ m AS MATERIALIZED (
   SELECT d.kind, d.object_id, d.lang, d.draft_id, d.date,
          ts_rank(d.tsv, CASE d.lang {' '.join(f"WHEN '{lang}' THEN q.{lang}" for lang in LANGUAGES)} END) AS rank
   FROM search_document d CROSS JOIN q
-  JOIN draft dr ON dr.id = d.draft_id
-  LEFT JOIN comment c ON d.kind = 'comment' AND c.id = d.object_id
+  LEFT JOIN draft dr ON dr.id = d.draft_id
+  LEFT JOIN comment ON d.kind = 'comment' AND comment.id = d.object_id
+  LEFT JOIN budget_project ON d.kind = 'project' AND budget_project.id = d.object_id
   WHERE ({' OR '.join(f"(d.lang = '{lang}' AND d.tsv @@ q.{lang})" for lang in LANGUAGES)})
-    AND d.kind = ANY(:kinds) AND (d.kind <> 'comment' OR c.status = 'visible') AND {' AND '.join(where)}
+    AND d.kind = ANY(:kinds) AND (d.kind <> 'comment' OR {_PUBLIC_COMMENT})
+    AND (d.kind <> 'project' OR {PUBLIC_PROJECT}) AND {' AND '.join(where)}
 )
 SELECT 'hit' AS facet, kind, object_id::text AS value, rn AS n FROM (
   SELECT d.kind, d.object_id, row_number() OVER (PARTITION BY d.kind ORDER BY {order}) AS rn FROM m d

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app import queries
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Agency, Comment, Draft
+from app.models import Agency, BudgetProject, Comment, Draft
 from app.search import EngineQuery, get_backend, outbox
 from app.search.analysis import (
     LANGUAGES,
@@ -161,6 +161,8 @@ def search(spec: Spec) -> Response:
         exclude = outbox.pending_keys()
     # the index may lag behind moderation done outside the outbox: the database decides, by the one rule
     exclude |= {f"comment:{i}" for i in db.session.scalars(select(Comment.id).where(~queries.public(Comment)))}
+    exclude |= {f"project:{i}" for i in db.session.scalars(select(BudgetProject.id)
+                                                          .where(~queries.public(BudgetProject)))}
     public, hidden, only = _drafts(spec, utcnow())
     kinds = [spec.kind] if spec.kind else list(KINDS)
     eq = EngineQuery(parsed=parsed, kinds=kinds, current_revisions={i: d["rev"] for i, d in public.items()},

@@ -39,7 +39,7 @@ from app.search.analysis import (
     uz_stem,
 )
 from app.search.base import Backend, EngineQuery, EngineResult
-from app.search.documents import SearchDoc, Shown
+from app.search.documents import KINDS, SearchDoc, Shown
 from app.search.whoosh_sets import GapPhrase, Only, Segment, View
 
 log = logging.getLogger(__name__)
@@ -255,7 +255,7 @@ class WhooshBackend(Backend):
 
     def stats(self) -> dict[str, int]:
         searcher = self._searcher()
-        counts = {kind: searcher.doc_frequency("kind", kind) for kind in ("draft", "clause", "comment")}
+        counts = {kind: searcher.doc_frequency("kind", kind) for kind in KINDS}
         counts["total"] = searcher.doc_count()
         return counts
 

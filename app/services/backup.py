@@ -1,11 +1,17 @@
-"""Backups and restores of the whole database: the SQLite online backup API, or pg_dump and
-pg_restore for PostgreSQL. A restore is checked like any published history: the same chain heads,
-``verify`` passing, and the search index rebuilt from the restored rows."""
+"""Backups and restores of the whole database and the photos of budget projects: one tar file
+holding the database (the SQLite online backup API, or pg_dump) and every photo file. A restore is
+checked like any published history: the same chain heads, ``verify`` passing, every photo's
+content matching its name (photos are named by their SHA-256), and the search index rebuilt from
+the restored rows. Backups made before photos were included (a bare database file) still restore."""
 from __future__ import annotations
 
+import hashlib
 import os
+import re
+import shutil
 import sqlite3
 import subprocess
+import tarfile
 import tempfile
 from pathlib import Path
 
@@ -14,8 +20,12 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from app.extensions import db
-from app.models import Draft, Revision
+from app.models import BudgetPhoto, Draft, Revision
 from app.search.outbox import rebuild_index
+from app.services.budget_photos import photo_dir
+
+DATABASE = {"sqlite": "database.sqlite", "postgresql": "database.pgdump"}
+PHOTO = re.compile(r"photos/([0-9a-f]{64})\.jpg")
 
 
 class BackupError(Exception):
@@ -28,41 +38,114 @@ def _libpq_url() -> str:
     return url.render_as_string(hide_password=False)
 
 
-def backup(path: Path) -> None:
-    """Write a consistent copy of the database to ``path`` while the site keeps running."""
-    path = Path(path)
+def _dump_database(target: Path) -> None:
     if db.engine.dialect.name == "sqlite":
-        # Into a temporary file first, so a failed backup never leaves a half file under the name.
-        tmp = Path(tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")[1])
+        raw = db.engine.raw_connection()
         try:
-            raw = db.engine.raw_connection()
-            try:
-                with sqlite3.connect(tmp) as target:
-                    raw.driver_connection.backup(target)
-                    if target.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                        raise BackupError(_("the copy failed SQLite's integrity check"))
-                target.close()
-            finally:
-                raw.close()
-            os.replace(tmp, path)
+            with sqlite3.connect(target) as copy:
+                raw.driver_connection.backup(copy)
+                if copy.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                    raise BackupError(_("the copy failed SQLite's integrity check"))
+            copy.close()
         finally:
-            tmp.unlink(missing_ok=True)
-        return
-    _run(["pg_dump", "--format=custom", "--no-owner", f"--file={path}", _libpq_url()])
+            raw.close()
+    else:
+        _run(["pg_dump", "--format=custom", "--no-owner", f"--file={target}", _libpq_url()])
+
+
+def backup(path: Path) -> None:
+    """Write a consistent copy of the database and the photos to ``path`` while the site keeps
+    running. The database is copied first: photos are only ever added (a photo is written before
+    its row commits), so every photo the copy names is in the folder by then."""
+    path = Path(path)
+    # Into a temporary file first, so a failed backup never leaves a half file under the name.
+    tmp = Path(tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")[1])
+    dump = Path(tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.db.")[1])
+    try:
+        _dump_database(dump)
+        with tarfile.open(tmp, "w") as archive:
+            archive.add(dump, arcname=DATABASE[db.engine.dialect.name])
+            folder = photo_dir()
+            for photo in sorted(folder.glob("*.jpg")) if folder.is_dir() else ():
+                if PHOTO.fullmatch(f"photos/{photo.name}"):
+                    archive.add(photo, arcname=f"photos/{photo.name}")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        dump.unlink(missing_ok=True)
+
+
+def _extract(archive: tarfile.TarFile, member: tarfile.TarInfo, target: Path) -> str:
+    """Copy one member out (never ``extractall``: names are checked first); returns its SHA-256."""
+    digest = hashlib.sha256()
+    with archive.extractfile(member) as src, target.open("wb") as out:
+        while chunk := src.read(1 << 20):
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()
+
+
+def _read_archive(path: Path, workdir: Path) -> tuple[Path, list[Path]]:
+    """The database file and the photos of a backup, copied into ``workdir``, every photo checked
+    against its name.
+
+    :raise BackupError: for a damaged archive, a member that does not belong, or a changed photo."""
+    database, photos = None, []
+    expected = DATABASE[db.engine.dialect.name]
+    (workdir / "photos").mkdir()
+    try:
+        with tarfile.open(path, "r") as archive:
+            for member in archive:
+                found = PHOTO.fullmatch(member.name)
+                if member.name == expected and member.isfile():
+                    database = workdir / expected
+                    _extract(archive, member, database)
+                elif found and member.isfile():
+                    photos.append(workdir / member.name)
+                    if _extract(archive, member, photos[-1]) != found.group(1):
+                        raise BackupError(_("the photo %(name)s in %(path)s is damaged", name=member.name, path=path))
+                else:
+                    raise BackupError(_("%(path)s holds %(name)s, which is not part of a Muhokama backup",
+                                        path=path, name=member.name))
+    except (tarfile.TarError, OSError) as exc:
+        raise BackupError(_("%(path)s is not a Muhokama backup: %(problem)s", path=path, problem=exc)) from exc
+    if database is None:
+        raise BackupError(_("%(path)s has no %(name)s", path=path, name=expected))
+    return database, photos
 
 
 def restore(path: Path) -> int:
-    """Replace the database's content with the backup at ``path`` and rebuild the search index;
-    returns the number of documents indexed. The site should be stopped meanwhile."""
+    """Replace the database's content with the backup at ``path``, put its photos back and rebuild
+    the search index; returns the number of documents indexed. The site should be stopped meanwhile.
+    Everything is checked before anything is replaced."""
     path = Path(path)
     if not path.is_file():
         raise BackupError(_("%(path)s is not a file", path=path))
+    with tempfile.TemporaryDirectory() as workdir:
+        database, photos = _read_archive(path, Path(workdir)) if tarfile.is_tarfile(path) else (path, [])
+        _restore_database(database, shown_as=path)
+        folder = photo_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        for photo in photos:  # photos already there are kept: the same name is the same content
+            if not _intact(folder / photo.name):
+                shutil.copyfile(photo, folder / photo.name)
+    return rebuild_index()
+
+
+def _intact(file: Path) -> bool:
+    if not file.is_file():
+        return False
+    with file.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest() == file.name[:64]
+
+
+def _restore_database(path: Path, shown_as: Path) -> None:
     db.session.remove()
     if db.engine.dialect.name == "sqlite":
         try:
             with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as source:
                 if source.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                    raise BackupError(_("%(path)s failed SQLite's integrity check", path=path))
+                    raise BackupError(_("%(path)s failed SQLite's integrity check", path=shown_as))
                 source.execute("SELECT version_num FROM alembic_version").fetchone()
                 raw = db.engine.raw_connection()
                 try:
@@ -71,22 +154,25 @@ def restore(path: Path) -> int:
                     raw.close()
             source.close()
         except sqlite3.DatabaseError as exc:
-            raise BackupError(_("%(path)s is not a Muhokama SQLite backup: %(problem)s", path=path, problem=exc)) from exc
+            raise BackupError(_("%(path)s is not a Muhokama SQLite backup: %(problem)s", path=shown_as,
+                                problem=exc)) from exc
     else:
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
               f"--dbname={_libpq_url()}", str(path)])
     db.engine.dispose()  # connections opened before the restore may hold the old pages
-    return rebuild_index()
 
 
 def summary() -> dict:
-    """What a restore drill compares: rows per table and every draft's chain head."""
+    """What a restore drill compares: rows per table, every draft's chain head, and the photos the
+    database names that are in the photo folder with the content their name says."""
     counts = {table.name: db.session.scalar(select(func.count()).select_from(table))
               for table in db.metadata.sorted_tables}
     heads = {slug: chain for slug, chain in db.session.execute(
         select(Draft.slug, Revision.chain_hash).join(Revision, (Revision.draft_id == Draft.id)
                                                      & (Revision.number == Draft.current_revision_number)))}
-    return {"rows": counts, "heads": heads}
+    folder = photo_dir()
+    photos = sorted(name for name in set(db.session.scalars(select(BudgetPhoto.filename))) if _intact(folder / name))
+    return {"rows": counts, "heads": heads, "photos": photos}
 
 
 def _run(command: list[str]) -> None:

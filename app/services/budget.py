@@ -15,10 +15,11 @@ from sqlalchemy import select
 from app.clock import utcnow
 from app.extensions import db
 from app.models import PHASES, REQUIREMENTS, BudgetProject, BudgetRound, User
-from app.services import budget_ballots, budget_results
+from app.search import outbox as search_outbox
+from app.services import budget_ballots, budget_notices, budget_results
 from app.services.accounts import get_or_create_agency, unique_slug
 from app.services.audit import audit
-from app.services.rules import RuleError, authorize, clean_text
+from app.services.rules import RuleError, authorize, check_not_blocked, clean_text
 
 MAX_AMOUNT = 10**15  #: so'm; far above any district budget, below BigInteger's limit
 CATEGORIES = ("roads", "water", "schools", "health", "sports", "lighting", "other")
@@ -82,6 +83,8 @@ def move_phase(actor: User | None, budget_round: BudgetRound, phase: str, now: d
         raise RuleError(_("The round is already in this phase or past it."), 409)
     budget_round.phase = phase
     audit(actor, "budget.phase", f"round:{budget_round.slug}", f"{current} -> {phase}")
+    if phase == "voting":
+        budget_notices.voting_opened(budget_round, now or utcnow())
 
 
 def ballot_open_to_changes(budget_round: BudgetRound, now: datetime | None = None) -> bool:
@@ -112,12 +115,14 @@ def propose(author: User, budget_round: BudgetRound, *, title, cost, mahalla, de
     """A resident proposes a project while proposals are open; staff vet it next."""
     if not author.is_confirmed:
         raise RuleError(_("Please confirm your email address before taking part."), 403)
+    check_not_blocked(author, now)
     if budget_round.status(now) != "proposals":
         raise RuleError(_("This round takes no more proposals."), 403)
     project = BudgetProject(round_id=budget_round.id, author_id=author.id, channel="online",
                             **_project_fields(budget_round, title, cost, mahalla, description, category))
     db.session.add(project)
     db.session.flush()
+    search_outbox.enqueue("project", project.id)
     return project
 
 
@@ -133,6 +138,7 @@ def add_paper_project(actor: User | None, budget_round: BudgetRound, *, title, c
                             **_project_fields(budget_round, title, cost, mahalla, description, category))
     db.session.add(project)
     db.session.flush()
+    search_outbox.enqueue("project", project.id)
     audit(actor, "budget.paper", f"project:{project.id}", project.title)
     return project
 
@@ -175,6 +181,7 @@ def vet(actor: User, project: BudgetProject, budget_round: BudgetRound, *, eligi
     project.approved_cost = check_amount(approved_cost, _("The cost"), "approved_cost") \
         if approved_cost not in (None, "") else None
     audit(actor, "budget.vet", f"project:{project.id}", f"{project.status}: {project.reason}")
+    budget_notices.vetted(budget_round, project)
 
 
 def standings(budget_round: BudgetRound) -> list[budget_results.Step]:
@@ -188,10 +195,13 @@ def standings(budget_round: BudgetRound) -> list[budget_results.Step]:
     return budget_results.allocate(budget_round.envelope, entries)
 
 
-def publish_results(budget_round: BudgetRound) -> list[budget_results.Step]:
-    """Count every project's votes from the log and mark what the envelope funds."""
+def publish_results(budget_round: BudgetRound, *, recount_for: BudgetProject | None = None) -> list[budget_results.Step]:
+    """Count every project's votes from the log and mark what the envelope funds; tell the
+    proposers (after ``recount_for`` was disqualified: it and those whose funding changed)."""
     counts = budget_ballots.live_counts(budget_round)
-    projects = db.session.scalars(select(BudgetProject).where(BudgetProject.round_id == budget_round.id)).all()
+    projects = db.session.scalars(select(BudgetProject).where(BudgetProject.round_id == budget_round.id)
+                                  .order_by(BudgetProject.id)).all()
+    before = {p.id: p.funded for p in projects}
     for p in projects:
         p.final_votes, p.funded = counts.get(p.id, 0), False
     budget_round.results_at = budget_round.results_at or utcnow()
@@ -200,6 +210,8 @@ def publish_results(budget_round: BudgetRound) -> list[budget_results.Step]:
     funded = {s.entry.id for s in steps if s.funded}
     for p in projects:
         p.funded = p.id in funded
+    budget_notices.results(budget_round, projects if recount_for is None else
+                           [p for p in projects if p is recount_for or p.funded != before[p.id]])
     return steps
 
 
@@ -226,7 +238,9 @@ def disqualify(actor: User, budget_round: BudgetRound, project: BudgetProject, r
     if project.status != "eligible":
         raise RuleError(_("Only a project on the ballot can be disqualified."), 409)
     project.reason = clean_text(reason, _("The reason"), 5_000)
-    project.status, project.funded = "disqualified", False
+    project.status = "disqualified"
     audit(actor, "budget.disqualify", f"project:{project.id}", project.reason)
     if budget_round.results_at is not None:
-        publish_results(budget_round)
+        publish_results(budget_round, recount_for=project)
+    else:
+        project.funded = False

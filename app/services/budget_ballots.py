@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app import queries
 from app.clock import utcnow
 from app.extensions import db
 from app.models import BudgetBallot, BudgetProject, BudgetRound, BudgetVoter, User
@@ -69,7 +70,7 @@ def cast(user: User, budget_round: BudgetRound, project: BudgetProject, *, addre
     if budget_round.status(now) != "voting":
         raise RuleError(_("Voting in this round is not open."), 403)
     check_verified(user, budget_round)
-    if project.round_id != budget_round.id or project.status != "eligible":
+    if project.round_id != budget_round.id or project.status != "eligible" or not queries.is_public(project):
         raise RuleError(_("This project is not on the ballot of this round."), 404)
     voter = BudgetVoter(round_id=budget_round.id, user_id=user.id, address=address[:64],
                         network=network_of(address), cast_at=now)

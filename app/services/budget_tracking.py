@@ -8,7 +8,13 @@ from app.extensions import db
 from app.models import BudgetComplaint, BudgetProject, BudgetRound, BudgetUpdate, User
 from app.services.audit import audit
 from app.services.budget import check_amount
-from app.services.rules import MAX_COMMENT_CHARS, RuleError, authorize, clean_text
+from app.services.rules import (
+    MAX_COMMENT_CHARS,
+    RuleError,
+    authorize,
+    check_not_blocked,
+    clean_text,
+)
 
 
 def complain(author: User, budget_round: BudgetRound, body: str, project: BudgetProject | None = None) -> BudgetComplaint:
@@ -44,6 +50,7 @@ def add_update(author: User, project: BudgetProject, body: str, problem: bool = 
     """A resident comments on a funded project's work or reports a problem with it."""
     if not author.is_confirmed:
         raise RuleError(_("Please confirm your email address before taking part."), 403)
+    check_not_blocked(author)
     if not project.funded:
         raise RuleError(_("Only funded projects have an implementation record."), 409)
     update = BudgetUpdate(project_id=project.id, author_id=author.id, kind="problem" if problem else "comment",

@@ -8,6 +8,7 @@ import hashlib
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 
 from sqlalchemy import select
 
@@ -52,9 +53,16 @@ def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     return sum(x == y for x, y in zip(a, b, strict=True)) / NUM_PERM
 
 
-def cluster(items: list[tuple[int, str]], threshold: float = THRESHOLD) -> list[list[int]]:
+def features(text: str) -> tuple[tuple[int, ...], int]:
+    """What clustering needs of a text: its signature and how many shingles it has."""
+    return signature(text), len(shingles(text))
+
+
+def cluster(items: list[tuple[int, str]], threshold: float = THRESHOLD,
+            featurise: Callable[[str], tuple[tuple[int, ...], int]] = features) -> list[list[int]]:
     """Groups of ids whose texts are the same once normalised or nearly the same; every id is in
-    exactly one group (most groups have one member). Groups are ordered by size, then first id."""
+    exactly one group (most groups have one member). Groups are ordered by size, then first id.
+    ``featurise`` may be a cached ``features`` (signatures are most of the cost)."""
     parent: dict[int, int] = {i: i for i, _ in items}
 
     def find(x: int) -> int:
@@ -77,8 +85,10 @@ def cluster(items: list[tuple[int, str]], threshold: float = THRESHOLD) -> list[
         else:
             exact[key] = item_id
             representatives.append((item_id, text))
-    signatures = {item_id: signature(text) for item_id, text in representatives}
-    sizes = {item_id: len(shingles(text)) for item_id, text in representatives}
+    signatures: dict[int, tuple[int, ...]] = {}
+    sizes: dict[int, int] = {}
+    for item_id, text in representatives:
+        signatures[item_id], sizes[item_id] = featurise(text)
     buckets: dict[tuple, list[int]] = defaultdict(list)
     for item_id, sig in signatures.items():
         for band in range(BANDS):
@@ -87,7 +97,7 @@ def cluster(items: list[tuple[int, str]], threshold: float = THRESHOLD) -> list[
     for members in buckets.values():
         for i, x in enumerate(members):
             for y in members[i + 1:]:
-                if (x, y) not in checked:
+                if (x, y) not in checked and find(x) != find(y):  # a campaign's members meet in many bands
                     checked.add((x, y))
                     short = min(sizes[x], sizes[y]) < SHORT
                     if similarity(signatures[x], signatures[y]) >= (SHORT_THRESHOLD if short else threshold):

@@ -2,6 +2,7 @@
 replies; edits keep the earlier text."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -12,9 +13,10 @@ from app import queries
 from app.activity import touch_activity
 from app.clock import utcnow
 from app.extensions import db
+from app.labels import N_
 from app.models import Comment, CommentVersion, Draft, User
 from app.search import outbox as search_outbox
-from app.services import notifications, receipts
+from app.services import attachments, notifications, receipts
 from app.services.rules import (
     MAX_COMMENT_CHARS,
     RuleError,
@@ -28,9 +30,9 @@ from app.services.rules import (
 def add_comment(user: User, draft: Draft, *, body: str, clause_key: str | None = None,
                 parent: Comment | None = None, stance: str | None = None, quote: str | None = None,
                 proposal_id: int | None = None, now: datetime | None = None, respondent_type: str = "citizen",
-                organisation: str = "") -> Comment:
+                organisation: str = "", files: Sequence[attachments.Upload] = ()) -> Comment:
     """Comment on a clause (optionally quoting a phrase of it), on the whole draft, or reply; as a
-    citizen or for an organisation (``respondent_type``, ``organisation``)."""
+    citizen or for an organisation (``respondent_type``, ``organisation``); with checked ``files``."""
     check_can_take_part(user, draft, now)
     respondent_type, organisation = check_respondent(respondent_type, organisation)
     body = clean_text(body, _l("The comment"), MAX_COMMENT_CHARS)
@@ -59,13 +61,14 @@ def add_comment(user: User, draft: Draft, *, body: str, clause_key: str | None =
         raise RuleError(_("A quote must come from a clause."))
     db.session.add(comment)
     db.session.flush()
+    attachments.attach(user, comment, files)
     search_outbox.enqueue("comment", comment.id)
     touch_activity(draft)
     receipts.confirm(user.id, draft, comment)
     if parent is not None and parent.author_id != user.id:
-        notifications.notify(parent.author_id, draft, "comment.reply",
-                             f"{user.display_name} replied to your comment.",
-                             notifications.comment_link(draft, comment), email={"kind": "reply", "name": user.display_name})
+        notifications.notify(parent.author_id, draft, "comment.reply", N_("%(name)s replied to your comment."),
+                             notifications.comment_link(draft, comment), email={"kind": "reply", "name": user.display_name},
+                             params={"name": user.display_name})
     return comment
 
 

@@ -10,7 +10,7 @@ from app import queries
 from app.activity import touch_activity
 from app.clock import utcnow
 from app.extensions import db
-from app.labels import LABELS, status_label
+from app.labels import N_, status_label
 from app.models import Comment, Disposition, Draft, Proposal, User
 from app.search import outbox as search_outbox
 from app.services.audit import audit
@@ -59,11 +59,11 @@ def decide_proposal(staff: User, proposal: Proposal, outcome: str, reason: str) 
     proposal.status = DECISIONS[outcome]
     proposal.decision_reason, proposal.decided_by_id = disposition.reason, staff.id
     proposal.decided_at = proposal.updated_at = utcnow()
-    notify(proposal.author_id, draft, "proposal.decided",
-           _l("Your proposal on %(clause)s was %(outcome)s: %(reason)s",
-              clause=queries.clause_label(draft, proposal.clause_key), outcome=LABELS[outcome],
-              reason=disposition.reason), proposal_link(draft, proposal),
-           email={"kind": "decided", "on": "proposal", "outcome": outcome, "reason": disposition.reason})
+    notify(proposal.author_id, draft, "proposal.decided", N_("Your proposal on %(clause)s was %(outcome)s: %(reason)s"),
+           proposal_link(draft, proposal),
+           email={"kind": "decided", "on": "proposal", "outcome": outcome, "reason": disposition.reason},
+           params={"clause": queries.clause_label(draft, proposal.clause_key), "outcome": outcome,
+                   "reason": disposition.reason})
     return disposition
 
 
@@ -72,11 +72,10 @@ def dispose_comment(staff: User, comment: Comment, outcome: str, reason: str) ->
     if not queries.is_public(comment):
         raise RuleError(_("That comment is not visible."), 404)
     disposition = _dispose(staff, draft, outcome=outcome, reason=reason, comment=comment)
-    notify(comment.author_id, draft, "comment.decided",
-           _l("Staff marked your comment as %(outcome)s: %(reason)s", outcome=LABELS[outcome],
-              reason=disposition.reason),
+    notify(comment.author_id, draft, "comment.decided", N_("Staff marked your comment as %(outcome)s: %(reason)s"),
            comment_link(draft, comment),
-           email={"kind": "decided", "on": "comment", "outcome": outcome, "reason": disposition.reason})
+           email={"kind": "decided", "on": "comment", "outcome": outcome, "reason": disposition.reason},
+           params={"outcome": outcome, "reason": disposition.reason})
     return disposition
 
 
@@ -94,6 +93,6 @@ def official_answer(staff: User, comment: Comment, body: str) -> Comment:
     db.session.flush()
     search_outbox.enqueue("comment", answer.id)
     touch_activity(draft)
-    notify(comment.author_id, draft, "comment.answered", _l("Your comment received an official answer."),
+    notify(comment.author_id, draft, "comment.answered", N_("Your comment received an official answer."),
            comment_link(draft, answer), email={"kind": "answered"})
     return answer

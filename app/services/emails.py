@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from flask import current_app, render_template
-from flask_babel import force_locale, ngettext
+from flask_babel import force_locale, format_decimal, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -21,14 +21,15 @@ from app import queries
 from app.clock import utcnow
 from app.extensions import db
 from app.i18n import valid_timezone
-from app.links import diff_path, path_for
-from app.models import Draft, Job, MailSettings, User
+from app.links import diff_path, path_for, safe_next
+from app.models import BudgetProject, Draft, Job, MailSettings, User
 from app.services import jobs, mail
 from app.services.rules import RuleError
 from drafts.diff import DELETE, INSERT, diff_html, word_diff
 
 ACCOUNT_PURPOSES = ("register", "resend", "reset")
-NOTICE_KINDS = ("revision", "opened", "closing", "decided", "answered", "reply", "received")
+NOTICE_KINDS = ("revision", "opened", "closing", "decided", "answered", "reply", "received",
+                "budget_vetted", "budget_voting", "budget_results")
 DIGEST_HOUR = 7  #: local time of the daily digest
 MAX_REDLINES = 20  #: clauses shown in one email; the rest are behind the diff link
 
@@ -69,11 +70,15 @@ def unsubscribe(user_id: int) -> None:
 
 # --- queueing ---------------------------------------------------------------------------------
 
-def queue_account_email(purpose: str, address: str, language: str) -> None:
+def queue_account_email(purpose: str, address: str, language: str, next_path: str | None = None) -> None:
     """Queue a confirmation or reset email for an address. Whether the address has an account is
-    decided by the worker, so the page does the same work (and takes as long) either way."""
+    decided by the worker, so the page does the same work (and takes as long) either way.
+    ``next_path``: the page the person was on, where confirming their address takes them back."""
     assert purpose in ACCOUNT_PURPOSES
-    jobs.enqueue("email.account", {"purpose": purpose, "email": address, "lang": language})
+    data = {"purpose": purpose, "email": address, "lang": language}
+    if safe_next(next_path):
+        data["next"] = next_path[:500]
+    jobs.enqueue("email.account", data)
 
 
 def next_digest(now: datetime, zone: str) -> datetime:
@@ -86,15 +91,15 @@ def _zone(user: User) -> str:
     return user.timezone if valid_timezone(user.timezone) else current_app.config["DEFAULT_TIMEZONE"]
 
 
-def queue_notice(user_id: int, kind: str, draft: Draft, link: str, **params) -> None:
+def queue_notice(user_id: int, kind: str, draft: Draft | None, link: str, **params) -> None:
     """Queue an email notice for one person, at once or for their daily digest; nothing for people
-    who turned email off or never confirmed their address."""
+    who turned email off or never confirmed their address. ``draft`` is None for the budget's."""
     assert kind in NOTICE_KINDS
     user = db.session.get(User, user_id)
     settings = settings_for(user_id)
     if user is None or not user.is_confirmed or settings.frequency == "off":
         return
-    data = {"user_id": user_id, "kind": kind, "draft_id": draft.id, "link": link, **params}
+    data = {"user_id": user_id, "kind": kind, "draft_id": draft.id if draft else None, "link": link, **params}
     if settings.frequency == "daily":
         jobs.enqueue("email.notice", data, batch_key=f"digest:{user_id}",
                      run_after=next_digest(utcnow(), _zone(user)))
@@ -146,6 +151,11 @@ def _when(value: str, user: User, lang: str) -> str:
 def notice_item(data: dict, user: User, lang: str) -> dict | None:
     """One notice as the email shows it, in the current (forced) locale; None if it must not be
     sent any more (the draft is gone or no longer visible to the person)."""
+    if data["kind"].startswith("budget_"):
+        if db.session.get(BudgetProject, data.get("project_id")) is None:
+            return None
+        title, lines = budget_notice(data, user, lang)
+        return {"link": absolute(data["link"]), "title": title, "lines": lines, "redlines": [], "more": 0}
     draft = db.session.get(Draft, data["draft_id"])
     if draft is None or not queries.may_see(user, draft):
         return None
@@ -183,6 +193,37 @@ def notice_item(data: dict, user: User, lang: str) -> dict | None:
     return item
 
 
+def _money(amount: int) -> str:
+    return _("%(amount)s so'm", amount=format_decimal(amount))
+
+
+def budget_notice(data: dict, user: User, lang: str) -> tuple[str, list[str]]:
+    """What a proposer is told about their project, in the current (forced) locale: the in-app
+    notification and the email say the same. ``data`` holds the facts as they were decided."""
+    title, lines = data["title"], []
+    if data["kind"] == "budget_vetted":
+        if data["eligible"]:
+            head = _("Your project “%(title)s” is on the ballot of %(round)s.", title=title, round=data["round"])
+            if data.get("approved_cost") not in (None, data["cost"]):
+                lines.append(_("Its cost was adjusted in vetting from %(estimate)s to %(cost)s.",
+                               estimate=_money(data["cost"]), cost=_money(data["approved_cost"])))
+        else:
+            head = _("Your project “%(title)s” is not eligible for %(round)s.", title=title, round=data["round"])
+        lines.append(_("The reason given: %(reason)s", reason=data.get("reason", "")))
+    elif data["kind"] == "budget_voting":
+        head = _("Voting has opened in %(round)s.", round=data["round"])
+        lines.append(_("Your project “%(title)s” is on the ballot. Voting closes on %(when)s.", title=title,
+                       when=_when(data["closes_at"], user, lang)))
+    else:
+        head = (_("Your project “%(title)s” is funded.", title=title) if data["funded"] else
+                _("Your project “%(title)s” is not funded.", title=title))
+        lines.append(ngettext("It received %(num)d vote.", "It received %(num)d votes.", data["votes"]))
+        if data.get("reason") and not data["funded"]:
+            lines.append(_("The reason given: %(reason)s", reason=data["reason"]))
+        lines.append(_("The round page shows the results with their arithmetic."))
+    return head, lines
+
+
 def _headers(user_id: int) -> tuple[str, dict[str, str]]:
     url = absolute(path_for("alerts.unsubscribe", token=mail.make_unsubscribe_token(user_id)))
     return url, {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
@@ -215,7 +256,7 @@ def _account(batch: list[Job]) -> jobs.Action:
         else:
             subject = _("Confirm your email address for Muhokama")
             text = render_template("accounts/email/confirm.txt", days=mail.CONFIRM_MAX_AGE.days, link=absolute(
-                path_for("accounts.confirm", token=mail.make_confirm_token(user))))
+                path_for("accounts.confirm", token=mail.make_confirm_token(user, safe_next(data.get("next"))))))
     msg = mail.message(user.email, subject, text, message_id=_message_id(job))
     return lambda: mail.deliver(msg)
 

@@ -20,7 +20,16 @@ from app import queries
 from app.clock import utcnow
 from app.extensions import db
 from app.links import public_url
-from app.models import Clause, ClauseVote, Comment, Draft, Proposal, Revision, User
+from app.models import (
+    Attachment,
+    Clause,
+    ClauseVote,
+    Comment,
+    Draft,
+    Proposal,
+    Revision,
+    User,
+)
 from app.services.revisions import record_time
 
 BATCH = 1000  #: rows fetched at a time
@@ -73,7 +82,8 @@ def metadata(draft: Draft) -> dict:
             "language": draft.language, "opens": _iso(draft.opens_at), "closes": _iso(draft.closes_at),
             "current_revision": draft.current_revision_number,
             "revisions": [{"number": r.number, "created_at": record_time(r.created_at), "change_note": r.change_note,
-                           "content_hash": r.content_hash, "chain_hash": r.chain_hash} for r in revisions]}
+                           "content_hash": r.content_hash, "chain_hash": r.chain_hash,
+                           "record_format": r.record_format} for r in revisions]}
 
 
 def _comment_rows(draft: Draft) -> Iterator[dict]:
@@ -108,8 +118,20 @@ def _vote_rows(draft: Draft) -> Iterator[dict]:
         yield {"clause_key": key, "for": int(pro or 0), "against": int(contra or 0)}
 
 
+def _attachment_rows(draft: Draft) -> Iterator[dict]:
+    """The documents of public comments and proposals, listed (name, type, size, SHA-256, link) but
+    not copied: the export stays text, and a copy fetched from the link is checked by its hash."""
+    for model, column in ((Comment, Attachment.comment_id), (Proposal, Attachment.proposal_id)):
+        query = (select(Attachment).join(model, model.id == column)
+                 .where(model.draft_id == draft.id, queries.public(model)).order_by(Attachment.id))
+        for a in db.session.scalars(query.execution_options(yield_per=BATCH)):
+            yield {"id": a.id, "comment_id": a.comment_id, "proposal_id": a.proposal_id, "name": a.name,
+                   "type": a.kind, "bytes": a.size, "sha256": a.sha256,
+                   "url": public_url("attachments.download", slug=draft.slug, attachment_id=a.id)}
+
+
 def _disposition_rows(draft: Draft) -> Iterator[dict]:
-    for row in queries.register_rows(draft):
+    for row in queries.iter_register_rows(draft, BATCH):
         yield {**row, "decided_at": _iso(row["decided_at"])}
 
 
@@ -152,7 +174,7 @@ def revision_document(draft: Draft, revision: Revision) -> drafts.Document:
 
 def _files(draft: Draft) -> Iterator[tuple[str, Callable[[], Iterable[bytes]]]]:
     for name, rows in (("comments", _comment_rows), ("proposals", _proposal_rows), ("votes", _vote_rows),
-                       ("dispositions", _disposition_rows)):
+                       ("dispositions", _disposition_rows), ("attachments", _attachment_rows)):
         yield f"{name}.json", lambda rows=rows: _json_lines(rows(draft))
         yield f"{name}.csv", lambda rows=rows: _csv(rows(draft))
     for number in queries.revision_numbers(draft):

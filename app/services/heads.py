@@ -15,11 +15,12 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Draft, Revision
+from app.services.revisions import public_record
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 _ENTRY_ID = re.compile(r"draft/([^/]+)/revision/(\d+)$")
 _HASH = re.compile(r"\b[0-9a-f]{64}\b")
-PUBLIC_FIELDS = ("title", "agency", "summary")
+PUBLIC_FIELDS = ("title", "agency", "summary", "language")
 
 
 class HeadsError(ValueError):
@@ -78,7 +79,7 @@ def differences(saved: SavedDraft) -> list[str]:
     if draft is None:
         return [f"the draft {saved.slug} is gone"]
     problems = []
-    now = {k: v for k, v in (("title", draft.title), ("agency", draft.agency.name), ("summary", draft.summary))}
+    now = public_record(draft)
     problems += [f"its {name} changed from {saved.fields[name]!r} to {now[name]!r}"
                  for name in PUBLIC_FIELDS if name in saved.fields and saved.fields[name] != now[name]]
     stored = dict(db.session.execute(select(Revision.number, Revision.chain_hash)

@@ -12,7 +12,7 @@ import drafts
 from app import queries
 from app.extensions import db
 from app.models import Draft, Revision
-from app.services.revisions import record_hash
+from app.services.revisions import public_record, record_hash
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,8 @@ class RevisionCheck:
         if not self.content_ok:
             return "its clauses do not match its content hash"
         if not self.chain_ok:
-            return "its chain hash does not follow from its parent's and its own record (number, note, time)"
+            return ("its chain hash does not follow from its parent's and its own record (number, note, time) "
+                    "and the draft's title, summary, agency and language")
         return ""
 
 
@@ -44,10 +45,12 @@ def check_draft(draft: Draft) -> list[RevisionCheck]:
     expected_number = 1
     revisions = db.session.scalars(select(Revision).where(Revision.draft_id == draft.id)
                                    .order_by(Revision.number))
+    metadata = public_record(draft)
     for revision in revisions:
         content = drafts.clauses_content_hash(queries.revision_clauses(revision))
         chain = drafts.chain_hash(expected_chain, record_hash(
-            content, revision.number, revision.change_note, revision.created_at))
+            content, revision.number, revision.change_note, revision.created_at,
+            metadata if revision.record_format >= 2 else None))  # format 1: published before metadata was chained
         checks.append(RevisionCheck(revision.number, revision.content_hash, revision.chain_hash,
                                     content_ok=content == revision.content_hash,
                                     # a gap in the numbering means a revision was removed from the chain

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 KEEP_DONE = timedelta(days=14)
 MAX_BACKOFF = timedelta(hours=6)
+#: the first key of PostgreSQL advisory locks on job batches (the second is the batch key's hash)
+BATCH_LOCKS = 0x6A6F62  # "job"
 
 Action = Callable[[], None]
 Handler = Callable[[list[Job]], Action]
@@ -70,21 +72,37 @@ def _due(now: datetime):
 
 
 def claim(kinds: Iterable[str], now: datetime | None = None) -> list[Job]:
-    """Take the oldest due job (with the due jobs of its batch) for this worker; [] if none."""
+    """Take the oldest due job (with the due jobs of its batch) for this worker; [] if none.
+
+    A batch (one person's daily digest) goes whole to one worker. On PostgreSQL ``SKIP LOCKED``
+    alone would let a second worker take the batch's next job while the first is still gathering
+    it (two half digests): so whoever takes a batch job also takes the batch's advisory lock, without
+    waiting; a worker that cannot lets go of its job (the holder then waits for it and takes it)
+    and looks further. On SQLite the write lock taken at BEGIN makes the whole claim one step."""
     now = now or utcnow()
     kinds = list(kinds)
     postgres = db.session.get_bind().dialect.name == "postgresql"
-    pick = select(Job.id, Job.kind, Job.batch_key).where(_due(now), Job.kind.in_(kinds)) \
-        .order_by(Job.run_after, Job.id).limit(1)
-    first = db.session.execute(pick.with_for_update(skip_locked=True) if postgres else pick).first()
-    if first is None:
-        db.session.commit()
-        return []
+    busy: list[str] = []  #: batches another worker is gathering now
+    while True:
+        pick = select(Job.id, Job.kind, Job.batch_key).where(_due(now), Job.kind.in_(kinds))
+        if busy:
+            pick = pick.where(or_(Job.batch_key.is_(None), Job.batch_key.not_in(busy)))
+        pick = pick.order_by(Job.run_after, Job.id).limit(1)
+        first = db.session.execute(pick.with_for_update(skip_locked=True) if postgres else pick).first()
+        if first is None:
+            db.session.commit()
+            return []
+        if first.batch_key is None or not postgres or db.session.scalar(select(func.pg_try_advisory_xact_lock(
+                BATCH_LOCKS, func.hashtext(first.batch_key)))):
+            break
+        db.session.rollback()  # release the row at once: the lock's holder is waiting for it
+        busy.append(first.batch_key)
     ids = [first.id]
     if first.batch_key is not None:
         more = select(Job.id).where(_due(now), Job.kind == first.kind, Job.batch_key == first.batch_key,
                                     Job.id != first.id)
-        ids += db.session.scalars(more.with_for_update(skip_locked=True) if postgres else more).all()
+        # waiting (no SKIP LOCKED): a row of the batch is held only by a worker about to let go of it
+        ids += db.session.scalars(more.with_for_update() if postgres else more).all()
     token = uuid.uuid4().hex
     db.session.execute(update(Job).where(Job.id.in_(ids), _due(now)).values(
         status="running", locked_by=token, locked_until=now + LEASE, attempts=Job.attempts + 1),

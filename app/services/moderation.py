@@ -10,9 +10,23 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import queries
+from app.activity import touch_activity
 from app.clock import utcnow
 from app.extensions import db
-from app.models import REPORT_REASONS, Comment, Draft, Proposal, Report, User, UserBlock
+from app.labels import N_
+from app.links import path_for
+from app.models import (
+    REPORT_REASONS,
+    BudgetProject,
+    BudgetRound,
+    BudgetUpdate,
+    Comment,
+    Draft,
+    Proposal,
+    Report,
+    User,
+    UserBlock,
+)
 from app.services.audit import audit
 from app.services.notifications import comment_link, notify, proposal_link
 from app.services.rules import (
@@ -23,44 +37,67 @@ from app.services.rules import (
     clean_text,
 )
 
-Item = Comment | Proposal
-KINDS = {"comment": Comment, "proposal": Proposal}
-
-
-def N_(message: str) -> str:
-    """Marks a message stored in English and translated when shown (notifications, tombstones)."""
-    return message
+Item = Comment | Proposal | BudgetProject | BudgetUpdate
+#: what people publish and moderators may hide: the kind in addresses, the model, the report's column
+KINDS = {"comment": Comment, "proposal": Proposal, "project": BudgetProject, "update": BudgetUpdate}
+REPORT_COLUMN = {"comment": "comment_id", "proposal": "proposal_id", "project": "budget_project_id",
+                 "update": "budget_update_id"}
 
 
 PENDING_REASON = N_("Hidden pending review after reports from readers.")
 
 
 def kind_of(item: Item) -> str:
-    return "comment" if isinstance(item, Comment) else "proposal"
+    return next(kind for kind, model in KINDS.items() if isinstance(item, model))
 
 
 def target(item: Item) -> str:
     return f"{kind_of(item)}:{item.id}"
 
 
+def _round_of(item: BudgetProject | BudgetUpdate) -> tuple[BudgetRound, BudgetProject]:
+    project = item if isinstance(item, BudgetProject) else db.session.get(BudgetProject, item.project_id)
+    return db.session.get(BudgetRound, project.round_id), project
+
+
 def link_of(item: Item) -> str:
+    if isinstance(item, (BudgetProject, BudgetUpdate)):
+        budget_round, project = _round_of(item)
+        return path_for("budget.project", slug=budget_round.slug, project_id=project.id,
+                        anchor=f"u{item.id}" if isinstance(item, BudgetUpdate) else None)
     draft = db.session.get(Draft, item.draft_id)
     return comment_link(draft, item) if isinstance(item, Comment) else proposal_link(draft, item)
 
 
+def place_of(item: Item) -> tuple[str, str]:
+    """The title and address of what the item belongs to: its draft, or its budget round."""
+    if isinstance(item, (BudgetProject, BudgetUpdate)):
+        budget_round, _project = _round_of(item)
+        return budget_round.title, path_for("budget.round_page", slug=budget_round.slug)
+    draft = db.session.get(Draft, item.draft_id)
+    return draft.title, path_for("reading.draft", slug=draft.slug)
+
+
 def _set_public(item: Item, public: bool) -> None:
+    """Hide or show; the draft's cached counts and clusters are derived from this, so move their stamp."""
     if isinstance(item, Comment):
         item.status = "visible" if public else "hidden"
+        item.updated_at = utcnow()
     else:
         item.hidden = not public
+    if isinstance(item, (Comment, Proposal)):  # budget items have no draft and no cached counts
+        touch_activity(db.session.get(Draft, item.draft_id))
 
 
 def _report_filter(item: Item):
-    return Report.comment_id == item.id if isinstance(item, Comment) else Report.proposal_id == item.id
+    return getattr(Report, REPORT_COLUMN[kind_of(item)]) == item.id
 
 
 def _tell_author(item: Item, message: str) -> None:
-    notify(item.author_id, db.session.get(Draft, item.draft_id), "moderation", message, link_of(item))
+    if item.author_id is None:  # a project imported from a file has no author to tell
+        return
+    draft = db.session.get(Draft, item.draft_id) if hasattr(item, "draft_id") else None
+    notify(item.author_id, draft, "moderation", message, link_of(item))
 
 
 def report(user: User, item: Item, *, reason: str, note: str = "", threshold: int = 3,
@@ -80,7 +117,7 @@ def report(user: User, item: Item, *, reason: str, note: str = "", threshold: in
     if db.session.scalar(select(Report.id).where(_report_filter(item), Report.reporter_id == user.id)):
         raise RuleError(_("You have already reported this."), 409)
     row = Report(reporter_id=user.id, reason=reason, note=note, created_at=now,
-                 **{f"{kind_of(item)}_id": item.id})
+                 **{REPORT_COLUMN[kind_of(item)]: item.id})
     try:
         with db.session.begin_nested():
             db.session.add(row)
@@ -89,7 +126,9 @@ def report(user: User, item: Item, *, reason: str, note: str = "", threshold: in
     audit(user, "report.create", target(item), reason)
     open_reports = db.session.scalar(select(func.count()).select_from(Report).where(
         _report_filter(item), Report.resolved_at.is_(None)))
-    if open_reports >= max(1, threshold):
+    # a project on the ballot waits for a moderator: reports alone must not take it off the vote
+    on_ballot = isinstance(item, BudgetProject) and item.status in ("eligible", "disqualified")
+    if open_reports >= max(1, threshold) and not on_ballot:
         _set_public(item, False)
         item.pending_review, item.hidden_reason, item.hidden_at = True, PENDING_REASON, now
         _tell_author(item, N_("One of your contributions was hidden pending review after reports from readers. "
@@ -185,12 +224,12 @@ def queue() -> list[dict]:
     """Contributions with open reports, hidden pending review, or disputed: the most reported first,
     each with its open reports counted by reason."""
     by_item: dict[tuple[str, int], dict[str, int]] = {}
-    for comment_id, proposal_id, reason, n in db.session.execute(
-            select(Report.comment_id, Report.proposal_id, Report.reason, func.count())
-            .where(Report.resolved_at.is_(None))
-            .group_by(Report.comment_id, Report.proposal_id, Report.reason)):
-        key = ("comment", comment_id) if comment_id else ("proposal", proposal_id)
-        by_item.setdefault(key, {})[reason] = n
+    columns = [getattr(Report, name) for name in REPORT_COLUMN.values()]
+    for *ids, reason, n in db.session.execute(
+            select(*columns, Report.reason, func.count()).where(Report.resolved_at.is_(None))
+            .group_by(*columns, Report.reason)):
+        kind, item_id = next((k, i) for k, i in zip(REPORT_COLUMN, ids, strict=True) if i is not None)
+        by_item.setdefault((kind, item_id), {})[reason] = n
     for kind, model in KINDS.items():
         for item_id in db.session.scalars(select(model.id).where(
                 model.pending_review.is_(True) | model.disputed_at.is_not(None)).limit(500)):
@@ -198,8 +237,9 @@ def queue() -> list[dict]:
     rows = []
     for (kind, item_id), reasons in by_item.items():
         item = db.session.get(KINDS[kind], item_id)
+        title, url = place_of(item)
         rows.append({"kind": kind, "item": item, "reasons": reasons, "total": sum(reasons.values()),
-                     "draft": db.session.get(Draft, item.draft_id), "public": queries.is_public(item)})
+                     "place": {"title": title, "url": url}, "public": queries.is_public(item)})
     rows.sort(key=lambda r: (not r["item"].pending_review, -r["total"], r["item"].id))
     return rows
 

@@ -2,17 +2,18 @@
 following a draft, a single clause or an agency."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import queries
 from app.clock import utcnow
 from app.extensions import db
+from app.labels import N_
 from app.links import diff_path, path_for
 from app.models import (
     AgencyFollow,
@@ -31,14 +32,22 @@ from app.services import emails
 CLOSING_SOON = timedelta(days=3)  #: followers are reminded this long before a consultation closes
 
 
-def notify(user_id: int, draft: Draft, kind: str, message, link: str, email: dict | None = None) -> None:
-    """An in-app notification, written in the recipient's own language (``message`` is a lazy
-    translation, ``_l``); with ``email`` ({"kind": ..., params}) also an email notice."""
-    user = db.session.get(User, user_id)
-    language = (user.language if user else None) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(language):
-        text = str(message)
-    db.session.add(Notification(user_id=user_id, draft_id=draft.id, kind=kind, message=text[:1000], link=link))
+def notify(user_id: int, draft: Draft | None, kind: str, message, link: str, email: dict | None = None,
+           params: dict | None = None) -> None:
+    """An in-app notification. ``message`` is an English msgid marked with ``N_``, stored with its
+    ``params`` and translated when the recipient reads it, in the language they read in then; or an
+    object whose ``str()`` writes the whole notice (the initiative budget's), written now in the
+    recipient's language. With ``email`` ({"kind": ..., params}) also an email notice. ``draft`` is
+    None for what is not about a draft (the initiative budget)."""
+    if isinstance(message, str):
+        text = message
+        stored = json.dumps(params, ensure_ascii=False, sort_keys=True) if params else ""
+    else:
+        user = db.session.get(User, user_id)
+        with force_locale((user.language if user else None) or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            text, stored = str(message), ""
+    db.session.add(Notification(user_id=user_id, draft_id=draft.id if draft else None, kind=kind,
+                                message=text[:1000], params=stored, link=link))
     if email is not None:
         emails.queue_notice(user_id, email.pop("kind"), draft, link, **email)
 
@@ -67,8 +76,8 @@ def revision_published(draft: Draft, old: Revision, new: Revision, changed: dict
 
     for p in db.session.scalars(select(Proposal).where(Proposal.merged_revision_id == new.id)):
         notify(p.author_id, draft, "proposal.merged",
-               _l("Your proposal was merged into revision %(number)d of %(title)s.", number=new.number,
-                  title=draft.title), link)
+               N_("Your proposal was merged into revision %(number)d of %(title)s."), link,
+               params={"number": new.number, "title": draft.title})
         concern(p.author_id, [p.clause_key])
     touched: dict[int, set[str]] = {}
     if changed:
@@ -82,9 +91,10 @@ def revision_published(draft: Draft, old: Revision, new: Revision, changed: dict
     for user_id, clause_keys in touched.items():
         deleted = sum(1 for k in clause_keys if changed[k] is None)
         notify(user_id, draft, "comment.clause_changed",
-               _l("Revision %(number)d of %(title)s changed %(changed)d and deleted %(deleted)d of the clauses "
-                  "you commented on.", number=new.number, title=draft.title, changed=len(clause_keys) - deleted,
-                  deleted=deleted), link)
+               N_("Revision %(number)d of %(title)s changed %(changed)d and deleted %(deleted)d of the clauses "
+                  "you commented on."), link,
+               params={"number": new.number, "title": draft.title, "changed": len(clause_keys) - deleted,
+                       "deleted": deleted})
         concern(user_id, clause_keys)
     followers = set(db.session.scalars(select(Follow.user_id).where(Follow.draft_id == draft.id,
                                                                    Follow.following.is_(True))))
@@ -92,8 +102,8 @@ def revision_published(draft: Draft, old: Revision, new: Revision, changed: dict
         followers |= set(db.session.scalars(select(AgencyFollow.user_id).where(
             AgencyFollow.agency_id == draft.agency_id)))
     for user_id in sorted(followers):
-        notify(user_id, draft, "draft.revised",
-               _l("Revision %(number)d of %(title)s is published.", number=new.number, title=draft.title), link)
+        notify(user_id, draft, "draft.revised", N_("Revision %(number)d of %(title)s is published."), link,
+               params={"number": new.number, "title": draft.title})
         concern(user_id, None)
     for user_id, clause_keys in sorted(keys.items()):
         emails.queue_notice(user_id, "revision", draft, link, old=old.number, new=new.number, note=new.change_note,

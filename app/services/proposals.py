@@ -2,6 +2,8 @@
 withdrawn by their author, superseded when a new revision makes them moot."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -10,8 +12,9 @@ import drafts
 from app import queries
 from app.clock import utcnow
 from app.extensions import db
+from app.labels import N_
 from app.models import Draft, Proposal, Revision, User
-from app.services import receipts
+from app.services import attachments, receipts
 from app.services.notifications import notify, proposal_link
 from app.services.rules import (
     MAX_PROPOSAL_CHARS,
@@ -27,7 +30,8 @@ ACTIONS = ("replace", "insert_after", "delete")
 
 
 def propose(user: User, draft: Draft, clause_key: str, *, action: str, proposed_text: str,
-            rationale: str, respondent_type: str = "citizen", organisation: str = "") -> Proposal:
+            rationale: str, respondent_type: str = "citizen", organisation: str = "",
+            files: Sequence[attachments.Upload] = ()) -> Proposal:
     """New wording for a clause, a new clause after it, or deleting it, with a rationale; as a
     citizen or for an organisation."""
     check_can_take_part(user, draft)
@@ -48,6 +52,7 @@ def propose(user: User, draft: Draft, clause_key: str, *, action: str, proposed_
                         organisation=organisation)
     db.session.add(proposal)
     db.session.flush()
+    attachments.attach(user, proposal, files)
     receipts.confirm(user.id, draft, proposal)
     return proposal
 
@@ -84,5 +89,5 @@ def supersede_moot(draft: Draft, new: Revision, changed: dict[str, str | None]) 
                       _("The clause changed in revision %(number)d in the words this proposal changes.",
                         number=new.number))
         p.status, p.decision_reason, p.decided_at, p.updated_at = "superseded", reason, utcnow(), utcnow()
-        notify(p.author_id, draft, "proposal.superseded", _l("Your proposal was superseded: %(reason)s", reason=reason),
-               proposal_link(draft, p))
+        notify(p.author_id, draft, "proposal.superseded", N_("Your proposal was superseded: %(reason)s"),
+               proposal_link(draft, p), params={"reason": reason})

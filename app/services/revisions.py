@@ -21,7 +21,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.models import Clause, DeadlineChange, Draft, Proposal, Revision, User
 from app.search import outbox as search_outbox
-from app.services import notifications, proposals
+from app.services import notifications, proposals, versions
 from app.services.accounts import get_or_create_agency, unique_slug
 from app.services.audit import audit
 from app.services.rules import RuleError, authorize, clean_text
@@ -48,9 +48,10 @@ def parse_upload(data: bytes, fmt: str | None = None, filename: str | None = Non
 def import_draft(data: bytes, *, fmt: str | None, title: str, agency_name: str, lang: str,
                  opens_at: datetime, closes_at: datetime, author: User | None, summary: str = "",
                  slug: str | None = None, filename: str | None = None, published: bool = True,
-                 doc: drafts.Document | None = None) -> Draft:
+                 doc: drafts.Document | None = None, version_of: Draft | None = None) -> Draft:
     """Create a draft and its revision 1 from a file in any format the engine reads (or from
-    ``doc`` when the caller parsed it already)."""
+    ``doc`` when the caller parsed it already); ``version_of``: the draft whose law this is, in
+    another language."""
     doc = doc or parse_upload(data, fmt, filename)
     if closes_at <= opens_at:
         raise RuleError(_("The consultation must close after it opens."), field="closes")
@@ -70,6 +71,8 @@ def import_draft(data: bytes, *, fmt: str | None, title: str, agency_name: str, 
     _add_revision(draft, doc.clauses(), number=1, parent=None, note="First published text.",
                   author=author, fmt=fmt or "md")
     audit(author, "draft.import", f"draft:{draft.slug}", title)
+    if version_of is not None:
+        versions.link_version(draft, version_of, actor=author)
     return draft
 
 
@@ -78,9 +81,9 @@ def _add_revision(draft: Draft, clauses: list[drafts.Clause], *, number: int, pa
     content = drafts.clauses_content_hash(clauses)
     created = utcnow()
     revision = Revision(draft=draft, number=number, title=draft.title, change_note=note, author=author,
-                        source_format=fmt, content_hash=content, created_at=created,
-                        chain_hash=drafts.chain_hash(parent.chain_hash if parent else None,
-                                                     record_hash(content, number, note, created)))
+                        source_format=fmt, content_hash=content, created_at=created, record_format=2,
+                        chain_hash=drafts.chain_hash(parent.chain_hash if parent else None, record_hash(
+                            content, number, note, created, public_record(draft))))
     db.session.add(revision)
     db.session.flush()
     db.session.add_all(Clause(revision_id=revision.id, position=i, key=c.key, eid=c.eid, label=c.label,
@@ -91,14 +94,24 @@ def _add_revision(draft: Draft, clauses: list[drafts.Clause], *, number: int, pa
     return revision
 
 
-def record_hash(content_hash: str, number: int, change_note: str, created_at: datetime) -> str:
+def record_hash(content_hash: str, number: int, change_note: str, created_at: datetime,
+                draft_record: dict | None = None) -> str:
     """What the chain covers: a revision's text (its content hash) and its public record (number,
-    change note, time), so rewriting a published note or date behind the app's back shows too.
-    Anyone can recompute it from /api/v1/drafts/<slug>: sha256 of this compact, key-sorted JSON."""
-    payload = json.dumps({"content_hash": content_hash, "number": number, "change_note": change_note,
-                          "created_at": record_time(created_at)},
-                         sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    change note, time), so rewriting a published note or date behind the app's back shows too;
+    since record format 2 also the draft's public metadata (``draft_record``, see public_record), so
+    a changed title shows. Anyone can recompute it from /api/v1/drafts/<slug>: sha256 of this
+    compact, key-sorted JSON (with "draft" only for record_format 2)."""
+    record = {"content_hash": content_hash, "number": number, "change_note": change_note,
+              "created_at": record_time(created_at)}
+    if draft_record is not None:
+        record["draft"] = draft_record
+    payload = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def public_record(draft: Draft) -> dict:
+    """The draft's public metadata a format-2 chain covers. None of it changes after import."""
+    return {"title": draft.title, "summary": draft.summary, "agency": draft.agency.name, "language": draft.language}
 
 
 def record_time(value: datetime) -> str:

@@ -9,6 +9,7 @@ from app.views import (
     alerts,
     api,
     assisted,
+    attachments,
     budget,
     budget_staff,
     feeds,
@@ -16,6 +17,8 @@ from app.views import (
     humans,
     moderation,
     participation,
+    positions,
+    privacy,
     proposals,
     reading,
     report,
@@ -27,7 +30,7 @@ from app.views import (
 
 BLUEPRINTS = (reading.bp, participation.bp, proposals.bp, staff.bp, review.bp, history.bp, accounts.bp,
               search.bp, api.bp, alerts.bp, feeds.bp, report.bp, budget.bp, budget_staff.bp, site.bp,
-              assisted.bp, moderation.bp)
+              assisted.bp, moderation.bp, privacy.bp, positions.bp, attachments.bp)
 
 
 def register(app: Flask) -> None:

@@ -147,3 +147,11 @@ class SettingsForm(AccountForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.timezone.choices = timezone_choices()
+
+
+class DeleteAccountForm(AccountForm):
+    password = PasswordField(_l("Your password"), validators=[
+        DataRequired(_l("Please enter your password.")),
+        Length(max=PASSWORD_MAX, message=_l("A password can be at most %(max)d characters long."))])
+    confirm = BooleanField(_l("I understand: my name and email address are erased and I cannot log in again."),
+                           validators=[DataRequired(_l("Please tick the box to confirm."))])

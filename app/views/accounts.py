@@ -91,10 +91,10 @@ def _end_session() -> None:
     logout_user()
 
 
-def _queue(purpose: str, email: str) -> None:
+def _queue(purpose: str, email: str, next_path: str | None = None) -> None:
     """Queue an account email for `flask worker`; the page never waits for the mail server, and
     the worker decides whether the address gets anything, so every answer takes the same time."""
-    emails.queue_account_email(purpose, email, str(get_locale()))
+    emails.queue_account_email(purpose, email, str(get_locale()), safe_next(next_path))
     db.session.commit()
 
 
@@ -186,7 +186,7 @@ def register():
                 user = _find_user(email)
         else:
             account_service.hash_password(form.password.data)  # the same work as for a new account
-        _queue("register", email)
+        _queue("register", email, request.args.get("next"))
         return _sent_page(_("We have sent an email to %(email)s. Open the link in it within %(days)d days "
                             "to confirm your address, then log in.", email=email,
                             days=mail.CONFIRM_MAX_AGE.days))
@@ -227,7 +227,7 @@ def resend():
     if request.method == "GET" and current_user.is_authenticated:
         form.email.data = current_user.email
     if form.validate_on_submit():
-        _queue("resend", form.email.data)
+        _queue("resend", form.email.data, request.args.get("next"))
         return _sent_page(_("If an account with the address %(email)s is waiting for confirmation, we have "
                             "sent it a new link.", email=form.email.data))
     return render_template("accounts/resend.html", form=form), _status()

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request, url
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
-from app import queries
+from app import parallel, queries
 from app.extensions import csrf, db, limiter
 from app.models import (
     RESPONDENT_TYPES,
@@ -57,7 +57,7 @@ DRAFT = {"slug": string(), "title": string(), "summary": string(), "agency": str
          "status": string(enum=["upcoming", "open", "closed"]),
          "period": obj(opens=DATETIME, closes=DATETIME), "current_revision": integer(), "url": string("uri")}
 REVISION_REF = obj(number=integer(), created_at=string(), change_note=string(), content_hash=string(),
-                   chain_hash=string(), url=string("uri"))
+                   chain_hash=string(), record_format=integer(), url=string("uri"))
 CLAUSE = obj(key=string(), eid=string(), label=string(), heading=string(), text=string(), kind=string(),
              num=string())
 TEXT = string()
@@ -134,9 +134,11 @@ def drafts():
 
 @bp.route("/drafts/<slug>")
 @documented(obj(**DRAFT, revisions=array(REVISION_REF),
+                versions=array(obj(slug=string(), language=string(), url=string("uri"))),
                 deadline_changes=array(obj(**{"from": DATETIME, "to": DATETIME, "reason": TEXT, "at": DATETIME}))))
 def draft(slug: str):
-    """One draft with its revisions and the history of its consultation period."""
+    """One draft with its revisions, the history of its consultation period and its language
+    versions (the same law's texts in other languages, this one included; each has its own revisions)."""
     d = published(slug)
     revisions = db.session.scalars(select(Revision).where(Revision.draft_id == d.id).order_by(Revision.number))
     changes = db.session.scalars(select(DeadlineChange).where(DeadlineChange.draft_id == d.id)
@@ -145,8 +147,12 @@ def draft(slug: str):
                     "revisions": [{"number": r.number, "created_at": record_time(r.created_at),
                                    "change_note": r.change_note,
                                    "content_hash": r.content_hash, "chain_hash": r.chain_hash,
+                                   "record_format": r.record_format,
                                    "url": url_for("api.revision", slug=slug, number=r.number, _external=True)}
                                   for r in revisions],
+                    "versions": [{"slug": v.slug, "language": v.language,
+                                  "url": url_for("api.draft", slug=v.slug, _external=True)}
+                                 for v in parallel.versions(d, None, published_only=True)],
                     "deadline_changes": [{"from": iso(c.old_closes_at), "to": iso(c.new_closes_at),
                                           "reason": c.reason, "at": iso(c.created_at)} for c in changes]})
 
@@ -337,7 +343,8 @@ ROUND = dict(slug=string(), title=string(), district=string(), envelope=integer(
              voting=obj(opens=DATETIME, closes=DATETIME), results_published=string("date-time", nullable=True),
              url=string("uri"), projects=array(obj(
                  id=integer(), title=string(), cost=integer(), mahalla=string(), status=string(), reason=string(),
-                 votes=integer(), funded=BOOLEAN, contract_amount=integer(nullable=True), spent=integer())))
+                 votes=integer(), funded=BOOLEAN, contract_amount=integer(nullable=True), spent=integer(),
+                 hidden=BOOLEAN, hidden_reason=string())))
 
 
 def public_round(budget_round) -> dict:
@@ -349,10 +356,13 @@ def public_round(budget_round) -> dict:
             "voting": {"opens": iso(budget_round.voting_opens_at), "closes": iso(budget_round.voting_closes_at)},
             "results_published": iso(budget_round.results_at),
             "url": url_for("budget.round_page", slug=budget_round.slug, _external=True),
-            "projects": [{"id": p.id, "title": p.title, "cost": p.final_cost, "mahalla": p.mahalla,
-                          "status": p.status, "reason": p.reason,
+            "projects": [{"id": p.id, "cost": p.final_cost, "status": p.status, "reason": p.reason,
                           "votes": p.final_votes if budget_round.results_at else counts.get(p.id, 0),
-                          "funded": p.funded, "contract_amount": p.contract_amount, "spent": p.spent}
+                          "funded": p.funded, "contract_amount": p.contract_amount, "spent": p.spent,
+                          # a hidden project keeps its numbers; its words are its tombstone's
+                          **({"title": p.title, "mahalla": p.mahalla, "hidden": False, "hidden_reason": ""}
+                             if queries.is_public(p) else
+                             {"title": "", "mahalla": "", "hidden": True, "hidden_reason": p.hidden_reason})}
                          for p in queries.budget_projects(budget_round)]}
 
 

@@ -79,6 +79,7 @@ def round_page(slug: str):
         "budget/round.html", round=budget_round, status=budget_round.status(now), projects=projects,
         counts=counts, steps=budget.standings(budget_round), now=now, ballot_form=BallotForm(),
         voted=budget_ballots.has_voted(current_user, budget_round), receipt_form=ReceiptForm(),
+        hidden={p.id for p in projects if not queries.is_public(p)},
         planned=sum(p.contract_amount or p.final_cost for p in projects if p.funded),
         spent=sum(p.spent for p in projects if p.funded), **labels())
 

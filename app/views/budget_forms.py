@@ -116,6 +116,12 @@ class ResidentForm(Form):
     mahalla = StringField(_l("Mahalla"), validators=[Optional(), Length(max=200)])
 
 
+class MahallaForm(Form):
+    mahalla = StringField(_l("Mahalla"), validators=[InputRequired(_l("Name the mahalla.")), Length(max=200)])
+    residents = StringField(_l("Number of residents"), validators=[
+        InputRequired(_l("Give the number of residents.")), Length(max=20)])
+
+
 class ImplementationForm(Form):
     contractor = StringField(_l("Contractor"), validators=[Optional(), Length(max=300)])
     contract_amount = StringField(_l("Contract amount, so'm"), validators=[Optional()])

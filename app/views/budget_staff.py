@@ -17,6 +17,7 @@ from app.models import BudgetComplaint
 from app.services import (
     budget,
     budget_anomalies,
+    budget_mahallas,
     budget_photos,
     budget_residents,
     budget_tracking,
@@ -29,6 +30,7 @@ from app.views.budget_forms import (
     ConfirmForm,
     DisqualifyForm,
     ImplementationForm,
+    MahallaForm,
     PhaseForm,
     ProjectForm,
     ResidentForm,
@@ -101,6 +103,7 @@ def desk(slug: str):
         projects=queries.budget_projects(budget_round), findings=budget_anomalies.report(budget_round),
         phase_form=PhaseForm(), project_form=ProjectForm(), vet_form=VetForm(), resident_form=ResidentForm(),
         disqualify_form=DisqualifyForm(), close_form=ConfirmForm(), implementation_form=ImplementationForm(),
+        mahalla_form=MahallaForm(), mahallas=budget_mahallas.of_district(budget_round),
         categories=CATEGORY_LABELS, statuses=STATUS_LABELS, phases=PHASE_LABELS)
 
 
@@ -194,3 +197,15 @@ def resident(slug: str):
     db.session.commit()
     flash(_("The residence is confirmed; this person can vote in the district's rounds."))
     return _back(slug, "residents")
+
+
+@bp.route("/<slug>/mahallas", methods=["POST"])
+@login_required
+def mahalla_residents(slug: str):
+    """Record how many people live in a mahalla (the anomaly report compares votes with it)."""
+    budget_round = _managed(slug)
+    form = valid(MahallaForm())
+    row = budget_mahallas.set_residents(current_user, budget_round, form.mahalla.data, form.residents.data)
+    db.session.commit()
+    flash(_("%(mahalla)s: %(n)d residents recorded.", mahalla=row.name, n=row.residents))
+    return _back(slug, "mahallas")

@@ -7,10 +7,19 @@ import re
 from flask import abort, current_app, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import FileStorage
 
 from app import queries
 from app.extensions import db
-from app.models import BudgetProject, BudgetRound, Comment, Draft, Proposal, Revision
+from app.models import (
+    RESPONDENT_TYPES,
+    BudgetProject,
+    BudgetRound,
+    Comment,
+    Draft,
+    Proposal,
+    Revision,
+)
 from app.security import MAX_ID
 from app.services.rules import authorize
 
@@ -25,6 +34,26 @@ def whole_number(raw: str | None, limit: int = MAX_ID) -> int | None:
         return None
     value = int(raw)
     return value if value <= limit else None
+
+
+def room_for_attachments() -> None:
+    """Posting a comment or proposal may bring files: the public form limit plus room for them."""
+    config = current_app.config
+    request.max_content_length = (config["MAX_CONTENT_LENGTH"]
+                                  + config["ATTACHMENT_MAX_BYTES"] * config["ATTACHMENTS_PER_CONTRIBUTION"])
+
+
+def uploaded(field) -> list[tuple[str, object]]:
+    """(file name, stream) of each file a form's file field received; text sent in its place is no file."""
+    return [(item.filename or "", item.stream) for item in (field.data or []) if isinstance(item, FileStorage)]
+
+
+def respondent_filter() -> str:
+    """?respondent_type= of a list of comments or proposals: "" for all. :raise 400: an unknown type."""
+    value = request.args.get("respondent_type", "")
+    if value and value not in RESPONDENT_TYPES:
+        abort(400, _("Unknown respondent type."))
+    return value
 
 
 def get_draft(slug: str) -> Draft:

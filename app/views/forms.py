@@ -8,8 +8,9 @@ from babel import Locale
 from flask_babel import get_locale, get_translations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     HiddenField,
     RadioField,
@@ -103,7 +104,12 @@ class RespondentFields:
         Optional(), max_chars(200, _l("The name can be at most %(limit)d characters long."))])
 
 
-class CommentForm(Form, RespondentFields):
+class AttachmentField:
+    """Files that come with a comment or proposal (checked by their content in app/services/attachments.py)."""
+    attachments = MultipleFileField(_l("Attach documents (optional): PDF, DOCX or ODT, at most 3 files of 5 MB"))
+
+
+class CommentForm(Form, RespondentFields, AttachmentField):
     body = TextAreaField(_l("Your comment"), validators=[
         InputRequired(_l("Please write your comment.")),
         max_chars(MAX_COMMENT_CHARS, _l("A comment can be at most %(limit)d characters long; "
@@ -132,7 +138,7 @@ STATUS_LABELS = {"open": _l("open"), "accepted": _l("accepted"), "partly_accepte
                  "rejected": _l("rejected"), "withdrawn": _l("withdrawn"), "superseded": _l("superseded")}
 
 
-class ProposalForm(Form, RespondentFields):
+class ProposalForm(Form, RespondentFields, AttachmentField):
     action = RadioField(_l("What do you propose?"), default="replace", choices=choices(
         ("replace", _l("New wording for this clause")), ("insert_after", _l("A new clause after this one")),
         ("delete", _l("Delete this clause"))), validators=[InputRequired()])
@@ -144,6 +150,27 @@ class ProposalForm(Form, RespondentFields):
 class WithdrawForm(Form):
     reason = TextAreaField(_l("Reason (optional, shown publicly)"), validators=[
         Optional(), max_chars(MAX_REASON_CHARS)])
+
+
+# --- organisation positions -------------------------------------------------------------------
+
+class PositionForm(Form):
+    respondent_type = SelectField(_l("The organisation is"), choices=RESPONDENT_CHOICES[1:], default="ngo",
+                                  validate_choice=True)
+    organisation = StringField(_l("Name of the organisation"), validators=[
+        InputRequired(_l("Please name the organisation you speak for.")),
+        max_chars(200, _l("The name can be at most %(limit)d characters long."))])
+    title = StringField(_l("Title"), validators=[
+        InputRequired(_l("Please give the position a title.")),
+        max_chars(200, _l("The title can be at most %(limit)d characters long."))])
+    body = TextAreaField(_l("The position"), validators=[
+        InputRequired(_l("Please write the position.")),
+        max_chars(MAX_COMMENT_CHARS, _l("A position can be at most %(limit)d characters long; "
+                                        "yours has %(length)d."))])
+
+
+class SignForm(Form):
+    show_name = BooleanField(_l("Show my name among the signatories"))
 
 
 # --- staff ------------------------------------------------------------------------------------
@@ -193,6 +220,11 @@ class DraftForm(Form):
 class DeadlineForm(Form):
     closes = DateTimeLocalField(_l("New closing time"), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason (shown publicly)"), validators=[InputRequired(), max_chars(2000)])
+
+
+class VersionForm(Form):
+    other = StringField(_l("The other draft: its address or its slug"), validators=[
+        InputRequired(_l("Name the draft whose law this is.")), Length(max=300)])
 
 
 class ReviseForm(Form):

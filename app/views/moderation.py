@@ -26,15 +26,17 @@ from app.views.common import draft_of, page_number, user_or_address, valid
 from app.views.moderation_forms import ActionForm, BlockForm, HideForm, ReportForm
 
 bp = Blueprint("moderation", __name__)
-KIND = "<any(comment, proposal):kind>"
+KIND = "<any(comment, proposal, project, update):kind>"
 
 
 def _item(kind: str, item_id: int):
-    """:raise 404: no such contribution, or its draft is not visible to the reader."""
+    """:raise 404: no such contribution, or its draft is not visible to the reader (budget rounds
+    are public)."""
     item = db.session.get(moderation.KINDS[kind], item_id)
     if item is None:
         abort(404)
-    draft_of(item)
+    if kind in ("comment", "proposal"):
+        draft_of(item)
     return item
 
 
@@ -57,8 +59,9 @@ def report(kind: str, item_id: int):
         db.session.commit()
         flash(_("Thank you. Moderators will look at it."))
         return redirect(moderation.link_of(item))
+    title, url = moderation.place_of(item)
     return render_template("moderation/report.html", item=item, kind=kind, form=form,
-                           dispute_form=ActionForm(), draft=draft_of(item))
+                           dispute_form=ActionForm(), place={"title": title, "url": url})
 
 
 @bp.route(f"/dispute/{KIND}/<int:item_id>", methods=["POST"])

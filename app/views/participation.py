@@ -1,14 +1,14 @@
 """Taking part: comment on a clause or the whole draft, reply, edit one's comment, vote on a clause."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app import queries
 from app.extensions import db, limiter
 from app.models import Comment, Draft
-from app.services import comments, receipts, votes
+from app.services import attachments, comments, receipts, votes
 from app.services.rules import RuleError
 from app.views import humans, pages
 from app.views.common import (
@@ -16,6 +16,8 @@ from app.views.common import (
     draft_of,
     get_clause,
     get_draft,
+    room_for_attachments,
+    uploaded,
     user_or_address,
     visible_comment,
     whole_number,
@@ -24,6 +26,12 @@ from app.views.forms import CommentForm, EditForm, VoteForm, error_status
 from app.views.idempotency import idempotent
 
 bp = Blueprint("participation", __name__)
+
+
+@bp.before_request
+def _room_for_files():
+    if request.endpoint == "participation.post_comment":
+        room_for_attachments()
 
 
 @bp.route("/drafts/<slug>/comments", methods=["POST"])
@@ -49,18 +57,27 @@ def post_comment(slug: str):
         parent = db.session.get(Comment, parent_id)
         if not queries.is_public(parent) or parent.draft_id != draft.id:
             abort(404, _("The comment you replied to does not exist."))
-    if not form.validate():
+
+    def again(status: int):
         if clause is not None:
-            return pages.clause_page(slug, clause.eid, form=form, status=error_status(form))
-        return pages.draft_comments_page(slug, form=form, status=error_status(form))
+            return pages.clause_page(slug, clause.eid, form=form, status=status)
+        return pages.draft_comments_page(slug, form=form, status=status)
+
+    if not form.validate():
+        return again(error_status(form))
     try:
+        files = attachments.check_uploads(uploaded(form.attachments))
         comment = comments.add_comment(current_user, draft, body=form.body.data, clause_key=clause_key,
                                        parent=parent, stance=form.stance.data, quote=form.quote.data,
-                                       respondent_type=form.respondent_type.data, organisation=form.organisation.data)
+                                       respondent_type=form.respondent_type.data, organisation=form.organisation.data,
+                                       files=files)
     except RuleError as exc:
+        if exc.field == "attachments":  # keep what they wrote; say which file and why
+            form.attachments.errors = [*form.attachments.errors, exc.message]
+            return again(exc.status)
         if exc.status == 400 and clause is not None:  # e.g. a quote not found: keep what they wrote
             form.quote.errors = [*form.quote.errors, exc.message]
-            return pages.clause_page(slug, clause.eid, form=form, status=400)
+            return again(400)
         raise
     db.session.commit()
     flash(_("Your comment was published."))

@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from app import queries
 from app.extensions import db, limiter
+from app.labels import RESPONDENT_GROUPS
 from app.models import Comment, Proposal
-from app.services import comments, proposals, receipts, votes
+from app.services import attachments, comments, proposals, receipts, votes
 from app.services.rules import RuleError
 from app.views import humans, pages
 from app.views.common import (
@@ -17,6 +18,9 @@ from app.views.common import (
     get_clause,
     get_draft,
     page_number,
+    respondent_filter,
+    room_for_attachments,
+    uploaded,
     user_or_address,
     whole_number,
 )
@@ -32,6 +36,12 @@ from app.views.idempotency import idempotent
 from drafts.diff import word_diff
 
 bp = Blueprint("proposals", __name__)
+
+
+@bp.before_request
+def _room_for_files():
+    if request.endpoint == "proposals.propose":
+        room_for_attachments()
 
 
 @bp.route("/drafts/<slug>/clauses/<eid>/propose", methods=["GET", "POST"])
@@ -55,13 +65,19 @@ def propose(slug: str, eid: str):
         return page(status=error_status(form))
     action, text = form.action.data, (form.proposed_text.data or "").replace("\r\n", "\n").strip()
     ops = word_diff(clause.text if action == "replace" else "", "" if action == "delete" else text)
-    if "send" not in request.form:
-        return page(ops)
     try:
+        files = attachments.check_uploads(uploaded(form.attachments))
+        if "send" not in request.form:  # a preview cannot keep the files: the browser sends them again
+            if files:
+                form.attachments.errors = [_("Choose your files again before sending: a preview does not keep them.")]
+            return page(ops)
         proposal = proposals.propose(current_user, draft, clause.key, action=action, proposed_text=text,
                                      rationale=form.rationale.data, respondent_type=form.respondent_type.data,
-                                     organisation=form.organisation.data)
+                                     organisation=form.organisation.data, files=files)
     except RuleError as exc:
+        if exc.field == "attachments":
+            form.attachments.errors = [*form.attachments.errors, exc.message]
+            return page(ops, exc.status)
         if exc.status in (400, 413):
             form.proposed_text.errors = [*form.proposed_text.errors, exc.message]
             return page(ops, exc.status)
@@ -75,17 +91,22 @@ def propose(slug: str, eid: str):
 
 @bp.route("/drafts/<slug>/proposals")
 def proposal_list(slug: str):
-    """All proposals on a draft, filterable by status."""
+    """All proposals on a draft, filterable by status and respondent type (with the count of each type)."""
     draft = get_draft(slug)
     status = request.args.get("status", "")
     if status and status not in STATUS_LABELS:
         abort(400, _("Unknown status filter."))
+    respondent = respondent_filter()
     query = select(Proposal).where(Proposal.draft_id == draft.id, queries.public(Proposal))
     if status:
         query = query.where(Proposal.status == status)
+    if respondent:
+        query = query.where(Proposal.respondent_type == respondent)
     pagination = db.paginate(query.order_by(Proposal.id.desc()), page=page_number(), per_page=30, error_out=False)
     items = list(pagination.items)
     return render_template("proposals/list.html", draft=draft, pagination=pagination, items=items, status=status,
+                           respondent=respondent, groups=RESPONDENT_GROUPS,
+                           respondent_counts=queries.respondent_counts(Proposal, Proposal.draft_id == draft.id),
                            labels=STATUS_LABELS, votes=queries.proposal_votes([p.id for p in items]),
                            clause_labels=queries.clause_labels(draft, (p.clause_key for p in items)))
 

@@ -21,7 +21,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from app import activity, i18n, queries
+from app import activity, clusters, i18n, parallel, queries
 from app.clock import utcnow
 from app.database import write_in_read_request
 from app.extensions import db
@@ -95,7 +95,8 @@ def draft(slug: str, number: int | None = None):
                            clause_list=fill_counts(sections, counted.counts), page=page, pages=pages_total,
                            total_clauses=len(clauses), draft_comments=counted.draft_comments,
                            deadlines=counted.deadlines, revisions=counted.revisions, is_current=is_current,
-                           now=utcnow(), history=_history(draft, revision, is_current))
+                           now=utcnow(), history=_history(draft, revision, is_current),
+                           versions=parallel.versions(draft, current_user))
 
 
 @bp.route("/drafts/<slug>/contents")
@@ -262,7 +263,27 @@ def comment(slug: str, comment_id: int):
     reply_to = whole_number(request.args.get("reply"))
     reply_to = reply_to if any(c.id == reply_to for c in thread) else root.id
     return render_template("reading/comment.html", draft=draft, item=item, root=root, children=children,
-                           clause=clause, form=CommentForm(parent_id=reply_to), now=utcnow())
+                           clause=clause, form=CommentForm(parent_id=reply_to), now=utcnow(),
+                           files=queries.files_of(Comment, [c.id for c in thread]))
+
+
+@bp.route("/drafts/<slug>/comments/<int:comment_id>/similar")
+def similar(slug: str, comment_id: int):
+    """A campaign's comments in one place (clause, proposal or whole draft), which the lists show
+    as one: every copy stays readable, without JavaScript."""
+    draft = get_draft(slug)
+    item = db.session.get(Comment, comment_id)
+    if not queries.is_public(item) or item.draft_id != draft.id:
+        abort(404)
+    group = clusters.draft_campaigns(draft).groups.get(comment_id, (comment_id,))  # no copies: itself
+    per_page = current_app.config["COMMENTS_PER_PAGE"]
+    pagination = queries.IdPage(page_number(), per_page, len(group), [])
+    shown = group[(pagination.page - 1) * per_page:pagination.page * per_page]
+    rows = {c.id: c for c in db.session.scalars(select(Comment).where(Comment.id.in_(shown)))} if shown else {}
+    items = [rows[i] for i in shown if i in rows]
+    first = item if group[0] == item.id else db.session.get(Comment, group[0])
+    return render_template("reading/similar.html", draft=draft, items=items, first=first, total=len(group),
+                           pagination=pagination, now=utcnow())
 
 
 @bp.route("/lang/<code>")

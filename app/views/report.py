@@ -53,7 +53,7 @@ def draft_report(slug: str):
         stance_names=names, stance_svg=stance_svg, who=who, who_names=who_names, who_svg=who_svg, heat=heat, hottest=hottest or 1,
         outcomes=reports.proposal_outcomes(draft), decided=reports.decided_proposals(draft),
         labels=queries.clause_labels(draft, [p.clause_key for p in reports.decided_proposals(draft)]),
-        times=reports.answer_times(draft), duration=duration, revisions=queries.revision_numbers(draft),
+        times=reports.answer_times(draft), duration=duration, campaigns=reports.campaigns(draft), revisions=queries.revision_numbers(draft),
         ngettext=ngettext)
 
 

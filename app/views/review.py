@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from app import queries
+from app import clusters, queries, reports
 from app.extensions import db
 from app.links import diff_path
 from app.models import Comment, Disposition, Proposal, ProposalVote
@@ -99,6 +99,8 @@ def queue(slug: str):
                            clauses=clauses, labels=STATUS_LABELS, form=DecisionForm(),
                            decisions=queries.decisions_on(ids) if kind == "comments" else {},
                            votes=queries.proposal_votes(ids) if kind == "proposals" else {},
+                           campaigns=reports.campaigns(draft, 10) if kind == "comments" else None,
+                           sizes=clusters.draft_campaigns(draft).cluster_sizes() if kind == "comments" else {},
                            clause_labels={c["key"]: c["label"] for c in clauses})
 
 

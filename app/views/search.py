@@ -11,7 +11,8 @@ from app.search import service
 
 bp = Blueprint("search", __name__)
 
-KIND_LABELS = {"draft": _l("Drafts"), "clause": _l("Clauses"), "comment": _l("Comments")}
+KIND_LABELS = {"draft": _l("Drafts"), "clause": _l("Clauses"), "comment": _l("Comments"),
+               "project": _l("Budget projects")}
 
 
 @bp.route("/search")

@@ -19,15 +19,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 import drafts
-from app import i18n, queries
+from app import i18n, parallel, queries
 from app.clock import utcnow
 from app.extensions import db
 from app.links import diff_path
 from app.models import Job
-from app.services import imports, revisions
+from app.services import imports, revisions, versions
 from app.services.rules import RuleError, authorize
 from app.views.common import get_draft, managed
-from app.views.forms import DeadlineForm, DraftForm, ReviseForm
+from app.views.forms import DeadlineForm, DraftForm, Form, ReviseForm, VersionForm
 from app.views.idempotency import idempotent
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -144,14 +144,14 @@ def _import_in_background(form, data: bytes, filename: str | None, fmt: str | No
 @bp.route("/imports/<int:job_id>")
 @login_required
 def import_status(job_id: int):
-    """Where a big import stands; the page reloads itself (no script) until it is done."""
+    """Where a big import stands; with ``auto=1`` the page reloads itself (no script) until it is done."""
     job = db.session.get(Job, job_id)
     if job is None or job.kind != imports.KIND:
         abort(404)
     state = imports.status(job)
     if state["author_id"] != current_user.id and current_user.role != "admin":
         abort(404)
-    return render_template("staff/import_status.html", job=job, state=state)
+    return render_template("staff/import_status.html", job=job, state=state, auto=request.args.get("auto") == "1")
 
 
 @bp.route("/drafts/<slug>/revise", methods=["GET", "POST"])
@@ -228,3 +228,42 @@ def deadline(slug: str):
             flash(_("The deadline was changed."))
             return redirect(url_for("reading.draft", slug=slug, _anchor="deadline-history"))
     return render_template("staff/deadline.html", form=form, draft=draft), 400
+
+
+def _slug_in(value: str) -> str:
+    """A draft's slug from what staff paste: the slug, or any address of the draft's pages."""
+    value = value.strip().split("?")[0].split("#")[0]
+    _, found, rest = value.partition("/drafts/")
+    return (rest if found else value).strip("/").split("/")[0]
+
+
+@bp.route("/drafts/<slug>/versions", methods=["GET", "POST"])
+@login_required
+def versions_page(slug: str):
+    """Link this draft as another language's text of the same law (or make it a law of its own)."""
+    draft = managed(get_draft(slug))
+    form, unlink = VersionForm(), Form(prefix="unlink")
+    status = 200
+    if request.method == "POST" and "unlink" in request.form and unlink.validate():
+        versions.unlink_version(draft, actor=current_user)
+        db.session.commit()
+        flash(_("This draft is no longer a language version of another draft."))
+        return redirect(url_for("staff.versions_page", slug=slug))
+    if request.method == "POST" and "unlink" not in request.form:
+        status = 400
+        if form.validate():
+            other = queries.draft_for(current_user, _slug_in(form.other.data))
+            try:
+                if other is None:
+                    raise RuleError(_("There is no draft at that address that you can see."))
+                versions.link_version(draft, other, actor=current_user)
+            except RuleError as exc:
+                db.session.rollback()
+                form.other.errors = [*form.other.errors, exc.message]
+                status = exc.status
+            else:
+                db.session.commit()
+                flash(_("The draft is now a language version of “%(title)s”.", title=other.title))
+                return redirect(url_for("staff.versions_page", slug=slug))
+    return render_template("staff/versions.html", draft=draft, form=form, unlink=unlink,
+                           versions=parallel.versions(draft, current_user)), status
