@@ -341,8 +341,8 @@ def demo(if_empty: bool):
                  password=demo_data.PASSWORD))
 
 
-@click.command("backup", help=N_("Write a consistent backup of the whole database to FILE (the site may keep "
-    "running)."))
+@click.command("backup", help=N_("Write a consistent backup of the whole database, the photos of budget projects "
+    "and the attached documents to FILE (the site may keep running)."))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup_command(file: Path):
@@ -354,8 +354,8 @@ def backup_command(file: Path):
     click.echo(ngettext("Backed up to %(file)s (%(num)d draft).", "Backed up to %(file)s (%(num)d drafts).", len(heads), file=file))
 
 
-@click.command("restore", help=N_("Replace the database with the backup FILE, rebuild the search index and verify "
-    "every draft."))
+@click.command("restore", help=N_("Replace the database with the backup FILE, put its photos and documents back, "
+    "rebuild the search index and verify every draft."))
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help=N_("Do not ask for confirmation."))
 @with_appcontext

@@ -1,7 +1,12 @@
-"""Compressed responses (Flask-Compress: Brotli or gzip) for pages, JSON, CSV and static text files."""
+"""Compressed responses (Flask-Compress: Brotli or gzip) for pages, JSON, CSV and static text files;
+and streamed downloads, which Flask-Compress leaves alone, gzipped here as they are written."""
 from __future__ import annotations
 
-from flask import Flask, request
+import itertools
+import zlib
+from collections.abc import Iterable, Iterator
+
+from flask import Flask, Response, current_app, request
 
 from app.extensions import compress
 
@@ -22,3 +27,33 @@ def init_app(app: Flask) -> None:
             response.direct_passthrough = False
             response.set_data(data)
         return response
+
+
+def streamed(chunks: Iterable[bytes], **kwargs) -> Response:
+    """A response sent as ``chunks`` come (constant memory however long it is), gzipped as a stream
+    when the client takes gzip. A body that ends below COMPRESS_MIN_SIZE is sent whole, as any
+    small response is."""
+    chunks = iter(chunks)
+    head, size = [], 0
+    for chunk in chunks:
+        head.append(chunk)
+        size += len(chunk)
+        if size >= current_app.config["COMPRESS_MIN_SIZE"]:
+            break
+    else:
+        return Response(b"".join(head), **kwargs)
+    body = itertools.chain(head, chunks)
+    if "gzip" not in request.accept_encodings:
+        return Response(body, **kwargs)
+    response = Response(_gzip(body), **kwargs)
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+def _gzip(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    packer = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: with the gzip header and trailer
+    for chunk in chunks:
+        if packed := packer.compress(chunk):
+            yield packed
+    yield packer.flush()

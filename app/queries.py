@@ -25,6 +25,7 @@ from app.models import (
     Comment,
     Disposition,
     Draft,
+    Position,
     Proposal,
     ProposalVote,
     Revision,
@@ -34,8 +35,7 @@ from drafts.lineage import Row, compare_by_key
 
 # --- the one visibility rule ------------------------------------------------------------------
 
-
-Moderated = Comment | Proposal | BudgetProject | BudgetUpdate
+Moderated = Comment | Proposal | BudgetProject | BudgetUpdate | Position
 
 
 def public(model: type[Moderated]) -> ColumnElement[bool]:
@@ -43,7 +43,7 @@ def public(model: type[Moderated]) -> ColumnElement[bool]:
     exports filter with this, so moderation changes one place."""
     if model is Comment:
         return Comment.status == "visible"
-    if model in (Proposal, BudgetProject, BudgetUpdate):
+    if model in (Proposal, BudgetProject, BudgetUpdate, Position):
         return model.hidden.is_(False)
     raise TypeError(f"no visibility rule for {model!r}")
 

@@ -6,15 +6,23 @@ from __future__ import annotations
 import statistics
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import aliased
 
 from app import clusters, queries
 from app.activity import clause_counts
 from app.extensions import db
-from app.models import RESPONDENT_TYPES, ClauseVote, Comment, Draft, Proposal
+from app.models import RESPONDENT_TYPES, ClauseVote, Comment, Draft, Proposal, Revision
+from drafts.diff import DELETE, EQUAL, INSERT
+from drafts.lineage import Row, body, totals
+
+MAX_CHANGES = 50  #: changed clauses shown with their redline on the report, over all revisions
+CONTEXT_WORDS = 8  #: unchanged words kept either side of a change in the report's redlines
+MAX_WHOLE_WORDS = 60  #: of a new or removed clause, shown before "…"
 
 
 @dataclass(frozen=True)
@@ -26,10 +34,21 @@ class AnswerTimes:
     worst: timedelta | None
 
 
-def _days(column, *where) -> dict[date, int]:
-    day = func.date(column)
-    rows = db.session.execute(select(day, func.count()).where(*where).group_by(day).order_by(day))
-    return {date.fromisoformat(str(d)[:10]): n for d, n in rows if d is not None}
+def _days(column, zone: ZoneInfo, *where) -> dict[date, int]:
+    """Rows per day in ``zone``. PostgreSQL groups by the local day itself; SQLite knows no time
+    zones, so it groups by UTC quarter hour (every zone's offset is a whole number of quarters,
+    daylight saving included) and each quarter is put on its local day here."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        day = func.date(func.timezone(zone.key, column))
+        rows = db.session.execute(select(day, func.count()).where(*where).group_by(day))
+        return {date.fromisoformat(str(d)[:10]): n for d, n in rows if d is not None}
+    hour, quarter = func.strftime("%Y-%m-%d %H", column), cast(func.strftime("%M", column), Integer) // 15
+    counts: Counter[date] = Counter()
+    for h, q, n in db.session.execute(select(hour, quarter, func.count()).where(*where).group_by(hour, quarter)):
+        if h is not None:
+            utc = datetime.fromisoformat(h + ":00").replace(tzinfo=UTC) + timedelta(minutes=15 * q)
+            counts[utc.astimezone(zone).date()] += n
+    return dict(counts)
 
 
 @dataclass(frozen=True)
@@ -48,15 +67,16 @@ def campaigns(draft: Draft, limit: int = 20) -> CampaignSummary:
                            [(len(c), rows[c[0]]) for c in found[:limit] if c[0] in rows])
 
 
-def participation(draft: Draft) -> list[tuple[date, int, int]]:
-    """Per day (UTC) of the consultation up to today or its end: (day, comments, votes)."""
-    comments = _days(Comment.created_at, Comment.draft_id == draft.id, queries.public(Comment),
+def participation(draft: Draft, zone: ZoneInfo) -> list[tuple[date, int, int]]:
+    """Per day in ``zone`` (the reader's) from the opening to the last day anyone took part:
+    (day, comments, votes)."""
+    comments = _days(Comment.created_at, zone, Comment.draft_id == draft.id, queries.public(Comment),
                      Comment.is_official.is_(False))
-    votes = _days(ClauseVote.created_at, ClauseVote.draft_id == draft.id)
+    votes = _days(ClauseVote.created_at, zone, ClauseVote.draft_id == draft.id)
     days = sorted(set(comments) | set(votes))
     if not days:
         return []
-    first, last = min(days[0], draft.opens_at.date()), days[-1]
+    first, last = min(days[0], draft.opens_at.astimezone(zone).date()), days[-1]
     span = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     return [(d, comments.get(d, 0), votes.get(d, 0)) for d in span]
 
@@ -140,3 +160,59 @@ def heat(draft: Draft) -> tuple[list[dict], int]:
 
 def last_activity(draft: Draft) -> datetime | None:
     return db.session.scalar(select(func.max(Comment.created_at)).where(Comment.draft_id == draft.id))
+
+
+@dataclass(frozen=True)
+class RevisionStep:
+    """What changed from one revision to the next: the first changed clauses with a compact
+    redline, how many more there are, and the public input behind each change (by clause key)."""
+    old: Revision
+    new: Revision
+    changes: list[tuple[Row, tuple[tuple[int, str], ...]]]
+    more: int
+    provenance: dict[str, list[dict]]
+    totals: dict[str, int]
+
+
+def _words(text: str) -> list[str]:
+    return text.split(" ")
+
+
+def compact(ops) -> tuple[tuple[int, str], ...]:
+    """A redline short enough for a summary: long unchanged stretches keep CONTEXT_WORDS words
+    next to each change, long insertions or deletions their first MAX_WHOLE_WORDS words."""
+    out = []
+    for i, (op, text) in enumerate(ops):
+        words = _words(text)
+        if op == EQUAL and len(words) > 2 * CONTEXT_WORDS + 1:
+            head = words[:CONTEXT_WORDS] if i > 0 else []
+            tail = words[-CONTEXT_WORDS:] if i < len(ops) - 1 else []
+            text = " ".join([*head, "…", *tail])
+        elif op != EQUAL and len(words) > MAX_WHOLE_WORDS:
+            text = " ".join(words[:MAX_WHOLE_WORDS]) + " …"
+        out.append((op, text))
+    return tuple(out)
+
+
+def revision_changes(draft: Draft, limit: int = MAX_CHANGES) -> list[RevisionStep]:
+    """Every step from one revision to the next, oldest first, with at most ``limit`` changed
+    clauses over all of them (the rest are counted and left to the diff pages)."""
+    steps, budget = [], limit
+    numbers = queries.revision_numbers(draft)
+    for a, b in pairwise(numbers):
+        old, new = queries.revision_by_number(draft, a), queries.revision_by_number(draft, b)
+        rows = queries.comparison(old, new)
+        changed = [r for r in rows if r.kind != "unchanged"]
+        shown = []
+        for row in changed[:budget]:
+            if row.kind == "inserted":
+                ops = ((INSERT, body(row.new)),)
+            elif row.kind == "deleted":
+                ops = ((DELETE, body(row.old)),)
+            else:
+                ops = row.ops  # empty for a clause only renumbered or moved
+            shown.append((row, compact(ops)))
+        budget -= len(shown)
+        steps.append(RevisionStep(old, new, shown, len(changed) - len(shown), queries.provenance(draft, a, b),
+                                  totals(rows)))
+    return steps

@@ -13,7 +13,7 @@ whose request died send it again with the same idempotency key, as a browser ret
 4. Reconciles against the database, prints req/s and latency percentiles, writes bench/out/load-<db>.json.
 
     .venv/bin/python bench/bench_load.py --db sqlite --clients 16 --duration 60 [--kill]
-    .venv/bin/python bench/bench_load.py --db postgresql --clients 16 --duration 60 [--kill]
+    .venv/bin/python bench/bench_load.py --db postgresql --clients 16 --duration 60 [--kill] [--worker]
 
 The load generator runs on the same 2 cores as the server: its share is printed (CPU seconds of
 this process against the wall time).
@@ -41,8 +41,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-import bench_web  # noqa: E402 - bench/ is on the path
-from bench_web import Server, csrf_token, session_cookie  # noqa: E402
+import bench_web
+from bench_web import Server, csrf_token, session_cookie
 
 PASSWORD = "bench-password-load"
 SECRET = "bench-load-secret"
@@ -228,6 +228,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=60)
     parser.add_argument("--kill", action="store_true", help="SIGKILL one worker halfway through")
+    parser.add_argument("--worker", action="store_true",
+                        help="a `flask worker` applies the search outbox; requests do not index (SEARCH_PROCESS_ON_REQUEST=0)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="muhokama-load-"))
     pg_name = f"muhokama_bench_load_{os.getpid()}"
@@ -244,7 +246,12 @@ def main() -> None:
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET, "RATELIMIT_ENABLED": "0",
                "SEARCH_INDEX_DIR": str(tmp / "index"), "PAGE_CACHE_SECONDS": "0",
                "SEARCH_BACKEND": "postgresql" if args.db == "postgresql" else "whoosh"}
+        if args.worker:
+            env["SEARCH_PROCESS_ON_REQUEST"] = "0"
         bare = bare_rate(tmp, env, args.clients, min(15.0, args.duration / 2))
+        worker = subprocess.Popen([str(Path(sys.executable).parent / "flask"), "--app", "wsgi", "worker", "--poll", "0.5"],
+                                  cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  start_new_session=True) if args.worker else None
         server = Server("app", "wsgi:app", env, tmp)
         server.wait_ready()
         stats = {"latencies": [], "acknowledged": {}, "errors": {}, "retries": 0}
@@ -257,6 +264,9 @@ def main() -> None:
         generator_share = (time.process_time() - cpu0) / wall
         answering = server.proc.poll() is None and Client(server.port).send("GET", "/")[0] == 200
         server.stop()
+        if worker is not None:
+            worker.terminate()
+            worker.wait(30)
         check = reconcile(url, stats["acknowledged"])
         lat = sorted(stats["latencies"])
         pct = (lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000) if lat else (lambda q: float("nan"))
@@ -266,11 +276,11 @@ def main() -> None:
                   "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else None,
                   "bare_route_per_s": round(bare, 1), "ratio_to_bare": round(len(lat) / wall / bare, 3),
                   "errors": stats["errors"], "retries": stats["retries"], "killed_worker": killed,
-                  "still_answering": answering, "generator_cpu_share_of_one_core": round(generator_share, 2),
+                  "still_answering": answering, "search_by_worker": args.worker, "generator_cpu_share_of_one_core": round(generator_share, 2),
                   "reconciliation": check}
         out = REPO / "bench" / "out"
         out.mkdir(exist_ok=True)
-        (out / f"load-{args.db}{'-kill' if args.kill else ''}.json").write_text(json.dumps(result, indent=2))
+        (out / f"load-{args.db}{'-kill' if args.kill else ''}{'-worker' if args.worker else ''}.json").write_text(json.dumps(result, indent=2))
         print(json.dumps(result, indent=2))
         if not check["ok"]:
             sys.exit(1)

@@ -359,3 +359,34 @@ def test_register_csv_opens_in_spreadsheets_with_cyrillic(app, world):
     assert r.data.startswith("\ufeff".encode()) and "Библиотека должна".encode() in r.data
     rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
     assert rows[0][0] == "type" and rows[1][5] == "Библиотека должна работать дольше"
+
+
+def test_a_long_register_csv_is_streamed_and_reads_the_same_as_the_register(app, world, make_user):
+    """200 decisions with long reasons (several chunks): sent as a stream, gzipped as one where the
+    client takes it, and row for row the register, with the byte-order mark and formulas defused."""
+    import gzip
+
+    from app import queries
+    from app.models import User
+    from app.services import comments, decisions
+    slug, (key, _) = world["slug"], world["access"]
+    author, clerk = make_user(name="Nodira"), make_user(role="staff", agency="Ministry of Culture")
+    with app.app_context():
+        draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+        person, staff = db.session.get(User, author), db.session.get(User, clerk)
+        for n in range(200):
+            comment = comments.add_comment(person, draft, body=f"=SUM(A{n}) Библиотека №{n}", clause_key=key)
+            decisions.dispose_comment(staff, comment, "noted", f"-{n} " + "Учтено, спасибо. " * 30)
+        db.session.commit()
+        expected = [["type", "id", "clause", "clause_key", "author", "input", "outcome", "reason", "decided_at"]] + [
+            [r["type"], str(r["id"]), r["clause"], r["clause_key"], r["author"], "'" + r["input"], r["outcome"],
+             "'" + r["reason"], r["decided_at"].isoformat()] for r in queries.register_rows(draft)]
+    plain = world["other"].get(f"/drafts/{slug}/dispositions.csv", headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and plain.is_streamed and "Content-Encoding" not in plain.headers
+    assert plain.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert plain.data.startswith("\ufeff".encode()) and len(plain.data) > 3 * 64 * 1024
+    rows = list(csv.reader(io.StringIO(plain.data.decode("utf-8-sig"))))
+    assert len(rows) == 201 and rows == expected
+    packed = world["other"].get(f"/drafts/{slug}/dispositions.csv", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.data) == plain.data and len(packed.data) < len(plain.data) // 5

@@ -54,7 +54,7 @@ RULES = {
     "search.page": "public",
     "api.index": "public", "api.drafts": "public", "api.draft": "public", "api.revision": "public",
     "api.comments": "public", "api.proposals": "public", "api.dispositions": "public", "api.diff": "public",
-    "api.search": "public",
+    "api.search": "public", "api.positions": "public",
     "moderation.report": "login", "moderation.dispute": "owner", "moderation.queue": "moderator",
     "moderation.act": "moderator", "moderation.person": "moderator", "moderation.unblock": "moderator",
     "moderation.audit": "admin", "moderation.summary": "public",

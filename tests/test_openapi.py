@@ -14,14 +14,15 @@ from schemathesis import checks as st_checks
 
 @pytest.fixture
 def seeded(app, make_draft, make_user):
-    """A draft with two revisions, a comment with a reply and a decision, and a proposal."""
+    """A draft with two revisions, a comment with a reply and a decision, a proposal and a signed
+    organisation position."""
     from sqlalchemy import select
 
     from app.extensions import db
     from app.models import Draft, User
-    from app.services import comments, decisions, proposals, revisions
+    from app.services import comments, decisions, positions, proposals, revisions
     slug = make_draft(slug="libraries")
-    citizen, staff = make_user(), make_user(role="staff", agency="Ministry of Culture")
+    citizen, staff, member = make_user(), make_user(role="staff", agency="Ministry of Culture"), make_user()
     with app.app_context():
         draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
         person, clerk = db.session.get(User, citizen), db.session.get(User, staff)
@@ -31,6 +32,9 @@ def seeded(app, make_draft, make_user):
         decisions.dispose_comment(clerk, comment, "accepted", "We add Sundays.")
         proposals.propose(person, draft, "chp_1__art_1", action="replace",
                                   proposed_text="This Law sets the rules for all libraries.", rationale="Wider.")
+        position = positions.publish(db.session.get(User, member), draft, respondent_type="ngo", organisation="Library Friends",
+                                     title="Open on Sundays", body="Our members ask for Sundays.")
+        positions.sign(person, position, draft, show_name=False)
         revisions.revise_draft(draft, SAMPLE_MD.replace("free of charge", "free of charge, on Sundays too")
                                .encode(), fmt="md", note="Sundays", author=None)
         db.session.commit()
@@ -64,6 +68,7 @@ def test_the_document_and_the_index_list_every_api_route(seeded):
     documented = {path.replace("{number}", "<int:number>").replace("{slug}", "<slug>") for path in spec["paths"]}
     assert routes == documented
     assert spec["paths"]["/api/v1/drafts/{slug}/comments"]["get"]["summary"].startswith("Visible comments")
+    assert spec["paths"]["/api/v1/drafts/{slug}/positions"]["get"]["summary"].startswith("Every visible organisation")
     index = client.get("/api/v1/").get_json()
     assert {e["path"] for e in index["endpoints"]} == set(spec["paths"])
     assert "300 requests a minute" in index["rate_limit"]

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.clock import utcnow
 from app.extensions import db
-from app.models import Draft, Position, PositionSignature, User
+from app.models import Draft, Notification, Position, PositionSignature, User
 from app.services import moderation, positions
 
 
@@ -126,3 +126,108 @@ def test_the_service_refuses_a_person_who_may_not_take_part(app, make_user, make
         with pytest.raises(positions.RuleError):
             positions.publish(db.session.get(User, who), draft, respondent_type="ngo", organisation="Org",
                               title="T", body="B")
+
+
+def test_readers_report_a_position_and_a_moderator_hides_and_restores_it_never_deleting(app, client, make_user,
+                                                                                       login_as, position):
+    """Reports hide a position pending review; a moderator hides it with a public reason (its page
+    and the list show a tombstone, nobody can sign it) and restores it; the row is never deleted."""
+    slug, pid = position
+    app.config["REPORT_THRESHOLD"] = 2
+    page = login_as(app.test_client(), make_user()).get(f"/drafts/{slug}/positions/{pid}").get_data(as_text=True)
+    assert f'href="/report/position/{pid}"' in page
+    readers = [make_user() for _ in range(2)]
+    form = login_as(app.test_client(), readers[0]).get(f"/report/position/{pid}").get_data(as_text=True)
+    assert "Report to the moderators" in form and "Our 2,000 members" in form
+    for reader in readers:
+        sent = login_as(app.test_client(), reader).post(f"/report/position/{pid}", data={"reason": "spam", "note": ""})
+        assert sent.status_code == 302 and sent.headers["Location"].endswith(f"/drafts/{slug}/positions/{pid}")
+    page = client.get(f"/drafts/{slug}/positions/{pid}").get_data(as_text=True)
+    assert "Hidden pending review since" in page and "Our 2,000 members" not in page
+    assert "Open on Sundays" not in client.get(f"/drafts/{slug}/positions").get_data(as_text=True)
+    signer = make_user()
+    refused = sign(app, login_as, signer, slug, pid)
+    assert refused.status_code == 409 and "already hidden" in refused.get_data(as_text=True)
+
+    mod = login_as(app.test_client(), make_user(role="moderator"))
+    queue = mod.get("/moderation").get_data(as_text=True)
+    assert f'id="position-{pid}"' in queue and "Spam or a mass campaign: 2" in queue and "Library Friends" in queue
+    hidden = mod.post(f"/moderation/position/{pid}/hide", data={"reason": "spam", "explanation": "Copied from an advert."})
+    assert hidden.status_code == 302
+    page = client.get(f"/drafts/{slug}/positions/{pid}").get_data(as_text=True)
+    assert "Hidden by a moderator on" in page and "Copied from an advert." in page and "Our 2,000 members" not in page
+    listing = client.get(f"/drafts/{slug}/positions").get_data(as_text=True)
+    assert "Copied from an advert." in listing and "Open on Sundays" not in listing
+    assert "Copied from an advert." in mod.get("/moderation").get_data(as_text=True)  # recently hidden: restorable
+    with app.app_context():  # the author was told, with a link to the position
+        author = db.session.get(Position, pid).author_id
+        links = set(db.session.scalars(select(Notification.link).where(Notification.user_id == author)))
+        assert links == {f"/drafts/{slug}/positions/{pid}"}
+
+    assert mod.post(f"/moderation/position/{pid}/restore").status_code == 302
+    page = client.get(f"/drafts/{slug}/positions/{pid}").get_data(as_text=True)
+    assert "Our 2,000 members" in page and "tombstone" not in page
+    assert sign(app, login_as, signer, slug, pid).status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Position)) == 1
+
+
+def test_citizens_cannot_hide_positions_and_authors_can_dispute_theirs(app, client, make_user, login_as, position):
+    slug, pid = position
+    citizen = login_as(app.test_client(), make_user())
+    assert citizen.post(f"/moderation/position/{pid}/hide", data={"reason": "spam", "explanation": "x"}).status_code == 403
+    assert client.post(f"/report/position/{pid}", data={"reason": "spam"}).status_code in (302, 401)
+    assert login_as(app.test_client(), make_user()).post(f"/report/position/{pid}",
+                                                          data={"reason": "nonsense"}).status_code == 400
+    assert login_as(app.test_client(), make_user()).get("/report/position/99999").status_code == 404
+    with app.app_context():
+        author = db.session.get(Position, pid).author_id
+        assert db.session.get(Position, pid).hidden is False
+    mine = login_as(app.test_client(), author)
+    assert "This was not me" in mine.get(f"/drafts/{slug}/positions/{pid}").get_data(as_text=True)
+    assert mine.post(f"/dispute/position/{pid}").status_code == 302
+    page = client.get(f"/drafts/{slug}/positions/{pid}").get_data(as_text=True)
+    assert "The account holder says they did not write this." in page
+
+
+def test_visible_positions_are_open_data_with_signatory_counts_and_no_emails(app, client, make_user, login_as,
+                                                                             position):
+    """The API and the bulk export list each visible position with how many signed it; a hidden one,
+    names of signatories and email addresses never appear."""
+    import csv
+    import io
+    import json
+    import zipfile
+    slug, pid = position
+    for _ in range(2):
+        assert sign(app, login_as, make_user(), slug, pid, show=True).status_code == 302
+    other = login_as(app.test_client(), make_user("member-address@example.org", name="Zarina"))
+    other.post(f"/drafts/{slug}/positions/new", data={
+        "respondent_type": "business", "organisation": "=Shop Owners", "title": "Close at noon", "body": "Short days."})
+    with app.app_context():
+        second = db.session.scalar(select(Position.id).where(Position.id != pid))
+    answer = client.get(f"/api/v1/drafts/{slug}/positions")
+    assert answer.status_code == 200
+    items = answer.get_json()["items"]
+    assert [(i["id"], i["organisation"], i["signatories"]) for i in items] == [
+        (pid, "Library Friends", 2), (second, "=Shop Owners", 0)]
+    assert items[0]["url"].endswith(f"/drafts/{slug}/positions/{pid}") and items[0]["respondent_type"] == "ngo"
+    assert "example.org" not in answer.get_data(as_text=True) and "Zarina" not in answer.get_data(as_text=True)
+    assert client.get("/api/v1/drafts/no-such-draft/positions").status_code == 404
+    assert f"/api/v1/drafts/{slug}/positions" in {e["path"].replace("{slug}", slug)
+                                                   for e in client.get("/api/v1/").get_json()["endpoints"]}
+
+    mod = login_as(app.test_client(), make_user(role="moderator"))
+    assert mod.post(f"/moderation/position/{second}/hide", data={"reason": "spam", "explanation": "An advert."}
+                    ).status_code == 302
+    assert [i["id"] for i in client.get(f"/api/v1/drafts/{slug}/positions").get_json()["items"]] == [pid]
+
+    data = client.get(f"/drafts/{slug}/export.zip").get_data()
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    rows = json.loads(archive.read(f"{slug}/positions.json"))
+    assert [(r["id"], r["title"], r["signatories"]) for r in rows] == [(pid, "Open on Sundays", 2)]
+    table = list(csv.DictReader(io.StringIO(archive.read(f"{slug}/positions.csv").decode("utf-8-sig"))))
+    assert table[0]["organisation"] == "Library Friends" and table[0]["signatories"] == "2"
+    assert b"example.org" not in data and b"Close at noon" not in data
+    manifest = json.loads(archive.read(f"{slug}/manifest.json"))
+    assert {"positions.json", "positions.csv"} <= {f["name"] for f in manifest["files"]}

@@ -132,3 +132,73 @@ def test_html_lists_filter_by_respondent_type_and_count_each(app, client, make_d
     for url in (f"/drafts/{slug}/comments?respondent_type=alien", f"/drafts/{slug}/proposals?respondent_type=x"):
         response = client.get(url)
         assert response.status_code == 400 and "Unknown respondent type." in response.get_data(as_text=True)
+
+
+def test_report_shows_each_revision_change_with_the_input_behind_it(app, client, make_draft, make_user):
+    """Revision 2 merges an accepted proposal and staff's own edits to 51 more articles: the report
+    shows the changed words of the first 50, names the proposal, and links to the rest."""
+    from app import queries
+    from app.extensions import db
+    from app.models import Draft, User
+    from app.services import decisions, merging, proposals
+    filler = "and its readers shall be served by trained staff in every district of the country"
+    law = "# Law on Public Libraries\n\n" + "".join(
+        f"## Article {n}. Hours\n\nLibrary {n} opens at least thirty hours a week, {filler}.\n\n" for n in range(1, 53))
+    slug = make_draft(text=law)
+    citizen, staff = make_user(name="Nodira"), make_user(role="staff", agency="Ministry of Culture")
+    with app.app_context():
+        draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+        clauses = [c for c in queries.revision_clauses(queries.current_revision(draft)) if c.text]
+        first, rest = clauses[0], clauses[1:]
+        proposal = proposals.propose(db.session.get(User, citizen), draft, first.key, action="replace",
+                                     proposed_text=first.text.replace("thirty", "forty"), rationale="Evenings.")
+        clerk = db.session.get(User, staff)
+        decisions.decide_proposal(clerk, proposal, "accepted", "Longer hours help workers.")
+        merging.publish_merge(clerk, draft, [proposal.id], texts={}, deletions=set(), note="Longer hours.",
+                              edits={c.key: c.text.replace("trained", "qualified") for c in rest})
+        db.session.commit()
+        pid = proposal.id
+    html = client.get(f"/drafts/{slug}/report").get_data(as_text=True)
+    assert "From revision 1 to 2" in html and "Longer hours." in html
+    section = html.split('id="step-2"')[1]
+    assert "<del>thirty</del>" in section and "<ins>forty</ins>" in section
+    assert f'href="/drafts/{slug}/proposals/{pid}"' in section and f"Proposal #{pid}" in section
+    assert "<del>trained</del>" in section and "<ins>qualified</ins>" in section
+    assert "…" in section  # long unchanged stretches are cut short
+    assert section.count('class="change ') == 50
+    assert "and 2 more changed clauses" in section and f"/drafts/{slug}/diff?from=1&amp;to=2" in section
+
+
+def test_report_of_a_draft_with_one_revision_says_so(client, make_draft):
+    html = client.get(f"/drafts/{make_draft()}/report").get_data(as_text=True)
+    assert "Only one revision so far." in html and 'class="change ' not in html
+
+
+@pytest.mark.both_backends
+def test_participation_is_counted_per_day_where_the_reader_lives(app, client, make_draft, make_user):
+    """20:30 UTC on 10 March is 01:30 on 11 March in Tashkent (the default), still 10 March in London."""
+    from datetime import UTC, datetime
+
+    from app.extensions import db
+    from app.models import ClauseVote, Comment, Draft, User
+    from app.services import comments, votes
+    slug, reader = make_draft(), make_user()
+    evening = datetime(2026, 3, 10, 20, 30, tzinfo=UTC)
+    with app.app_context():
+        draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+        draft.opens_at = datetime(2026, 3, 10, 6, 0, tzinfo=UTC)
+        person = db.session.get(User, reader)
+        late = comments.add_comment(person, draft, body="Late at night", clause_key="chp_1__art_1")
+        early = comments.add_comment(person, draft, body="In the morning", clause_key="chp_1__art_1")
+        votes.vote_clause(person, draft, "chp_1__art_1", 1)
+        db.session.flush()
+        db.session.execute(update(Comment).where(Comment.id == late.id).values(created_at=evening))
+        db.session.execute(update(Comment).where(Comment.id == early.id).values(created_at=evening.replace(hour=8)))
+        db.session.execute(update(ClauseVote).values(created_at=evening.replace(minute=59)))
+        db.session.commit()
+    tashkent = client.get(f"/drafts/{slug}/report").get_data(as_text=True)
+    assert "<tr><td>2026-03-10</td><td>1</td><td>0</td></tr>" in tashkent
+    assert "<tr><td>2026-03-11</td><td>1</td><td>1</td></tr>" in tashkent
+    client.set_cookie("tz", "Europe/London")
+    london = client.get(f"/drafts/{slug}/report").get_data(as_text=True)
+    assert "<tr><td>2026-03-10</td><td>2</td><td>1</td></tr>" in london and "2026-03-11" not in london

@@ -83,6 +83,12 @@ class User(UserMixin, Base):
         """In queries (API, exports, the register) the name in the data's language, English."""
         return case((cls.deleted_at.is_not(None), literal(DELETED_NAME)), else_=cls.stored_name).label("display_name")
 
+    @display_name.inplace.bulk_dml
+    @classmethod
+    def _display_name_bulk_dml(cls, mapping: dict, value: str) -> None:
+        """``insert(User)`` with ``display_name`` rows (bulk loads: benchmarks, imports) writes the name."""
+        mapping["stored_name"] = value
+
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
 

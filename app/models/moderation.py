@@ -22,13 +22,13 @@ REPORT_REASONS = ("spam", "abuse", "off_topic", "personal_data", "impersonation"
 
 
 #: the columns a report may point through, one per kind of thing people publish
-REPORT_TARGETS = ("comment_id", "proposal_id", "budget_project_id", "budget_update_id")
+REPORT_TARGETS = ("comment_id", "proposal_id", "budget_project_id", "budget_update_id", "position_id")
 ONE_TARGET = " + ".join(f"(CASE WHEN {c} IS NULL THEN 0 ELSE 1 END)" for c in REPORT_TARGETS) + " = 1"
 
 
 class Report(Base):
-    """A signed-in reader's report of a comment, proposal, budget project or a comment on one,
-    once per reader and item."""
+    """A signed-in reader's report of a comment, proposal, budget project or a comment on one, or
+    an organisation's position, once per reader and item."""
     __tablename__ = "report"
     __table_args__ = (
         CheckConstraint(ONE_TARGET, name="one_target"),
@@ -36,6 +36,7 @@ class Report(Base):
                         name="reason"),
         UniqueConstraint("reporter_id", "comment_id"), UniqueConstraint("reporter_id", "proposal_id"),
         UniqueConstraint("reporter_id", "budget_project_id"), UniqueConstraint("reporter_id", "budget_update_id"),
+        UniqueConstraint("reporter_id", "position_id"),
         Index("ix_report_open", "resolved_at", "comment_id", "proposal_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,6 +44,7 @@ class Report(Base):
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposal.id"))
     budget_project_id: Mapped[int | None] = mapped_column(ForeignKey("budget_project.id"))
     budget_update_id: Mapped[int | None] = mapped_column(ForeignKey("budget_update.id"))
+    position_id: Mapped[int | None] = mapped_column(ForeignKey("position.id"))
     reporter_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     reason: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, default="")

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.clock import utcnow
 from app.extensions import Base
-from app.models.core import User, UTCDateTime
+from app.models.core import Moderated, User, UTCDateTime
 
 
-class Position(Base):
+class Position(Moderated, Base):
     __tablename__ = "position"
     __table_args__ = (
         CheckConstraint("respondent_type IN ('ngo', 'business', 'public_body', 'academic')", name="respondent_type"),
@@ -26,6 +26,8 @@ class Position(Base):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: hidden by moderation (its tombstone shows the reason); app.queries.public is the rule
+    hidden: Mapped[bool] = mapped_column(default=False)
 
     author: Mapped[User] = relationship()
 

@@ -92,27 +92,72 @@ class View:
     def segment_ids(self) -> set[str]:
         return {sub.reader().segment().segment_id() for sub, _, _ in self.leaves if sub.reader().segment()}
 
-    def docs(self, q: Q.Query) -> set[int] | frozenset:
-        """The documents ``q`` matches: the set whoosh's matchers would give, without scoring."""
+    def docs(self, q: Q.Query, unseen: frozenset | set = frozenset()) -> set[int] | frozenset:
+        """The documents ``q`` matches, less ``unseen``: the set whoosh's matchers would give,
+        without scoring. Phrases are checked word position by word position only on documents
+        that hold all their words, may be seen and pass the query's other parts: a clause number
+        ("статья 2") co-occurs in thousands of old revisions' clauses that are never shown."""
         if isinstance(q, Q.AndNot):
-            found = self.docs(q.a)
+            found = self.docs(q.a, unseen)
             return found - self.docs(q.b) if found else found
         if isinstance(q, Q.And):
+            phrases = [sub for sub in q.subqueries if _checkable(sub)]
             sets = []
             for sub in q.subqueries:
-                sets.append(self.docs(sub))
+                if sub in phrases:
+                    sets.extend(self._words(sub))
+                else:
+                    sets.append(self.docs(sub))
                 if not sets[-1]:
                     return frozenset()
             sets.sort(key=len)
-            return sets[0].intersection(*sets[1:])
+            found = sets[0].intersection(*sets[1:]) - unseen
+            for phrase in phrases:
+                found = self._phrase(phrase, found)
+            return found
         if isinstance(q, Q.Or):
-            return set().union(*(self.docs(sub) for sub in q.subqueries))
+            return set().union(*(self.docs(sub, unseen) for sub in q.subqueries))
+        if _checkable(q):
+            words = self._words(q)
+            return self._phrase(q, words[0].intersection(*words[1:]) - unseen)
         if isinstance(q, Q.Term) and q.fieldname in _PER_VIEW:
             key = (q.fieldname, q.text)
             if key not in self._terms:
                 self._terms[key] = frozenset(self.searcher.docs_for_query(q))
-            return self._terms[key]
-        return set(self.searcher.docs_for_query(q))
+            return self._terms[key] - unseen if unseen else self._terms[key]
+        return set(self.searcher.docs_for_query(q)) - unseen
+
+    def _words(self, phrase: Q.Phrase) -> list:
+        return sorted((self.docs(Q.Term(phrase.fieldname, word)) for word in phrase.words), key=len)
+
+    def _phrase(self, phrase: Q.Phrase, candidates) -> set[int]:
+        """The candidates where the phrase's words stand at their offsets from the first."""
+        offsets = getattr(phrase, "offsets", None) or tuple(range(len(phrase.words)))
+        field = self.searcher.schema[phrase.fieldname]
+        raws = [field.to_bytes(word) for word in phrase.words]
+        found: set[int] = set()
+        for sub, offset, _data in self.leaves:
+            reader = sub.reader()
+            size = reader.doc_count_all()
+            local = sorted(d - offset for d in candidates if offset <= d < offset + size)
+            if not local or any((phrase.fieldname, raw) not in reader for raw in raws):
+                continue
+            postings = [reader.postings(phrase.fieldname, raw) for raw in raws]
+            for doc in local:
+                starts = None
+                for matcher, shift in zip(postings, offsets, strict=True):
+                    if matcher.is_active() and matcher.id() < doc:
+                        matcher.skip_to(doc)
+                    if not matcher.is_active() or matcher.id() != doc:
+                        starts = None
+                        break
+                    here = {position - shift for position in matcher.value_as("positions")}
+                    starts = here if starts is None else starts & here
+                    if not starts:
+                        break
+                if starts:
+                    found.add(doc + offset)
+        return found
 
     def unseen(self, current: dict[int, int], hidden: set[int], all_revisions: bool) -> frozenset:
         """Documents of unpublished drafts and clauses of revisions that are no longer current."""
@@ -142,6 +187,12 @@ class View:
         return {"kind": Counter({k: len(v) for k, v in by_kind.items() if v}),
                 "lang": Counter({LANGUAGES[c - 1]: n for c, n in langs.items() if c}),
                 "draft": Counter({str(d): n for d, n in drafts.items() if d})}
+
+
+def _checkable(q) -> bool:
+    """Phrases whose words must stand at fixed offsets: adjacent (whoosh's Phrase with slop 1) or
+    at the gaps stop words leave (GapPhrase)."""
+    return isinstance(q, Q.Phrase) and (isinstance(q, GapPhrase) or q.slop == 1) and len(q.words) > 1
 
 
 class Only(Q.Query):

@@ -1,8 +1,9 @@
-"""Backups and restores of the whole database and the photos of budget projects: one tar file
-holding the database (the SQLite online backup API, or pg_dump) and every photo file. A restore is
-checked like any published history: the same chain heads, ``verify`` passing, every photo's
-content matching its name (photos are named by their SHA-256), and the search index rebuilt from
-the restored rows. Backups made before photos were included (a bare database file) still restore."""
+"""Backups and restores of the whole database, the photos of budget projects and the documents
+attached to comments and proposals: one tar file holding the database (the SQLite online backup API,
+or pg_dump) and every stored file. A restore is checked like any published history: the same chain
+heads, ``verify`` passing, every file's content matching its name (photos and attachments are named
+by their SHA-256), and the search index rebuilt from the restored rows. Older backups (a bare
+database file, or a tar without attachments) still restore."""
 from __future__ import annotations
 
 import hashlib
@@ -20,12 +21,23 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from app.extensions import db
-from app.models import BudgetPhoto, Draft, Revision
+from app.models import Attachment, BudgetPhoto, Draft, Revision
 from app.search.outbox import rebuild_index
+from app.services.attachments import attachment_dir
 from app.services.budget_photos import photo_dir
 
 DATABASE = {"sqlite": "database.sqlite", "postgresql": "database.pgdump"}
-PHOTO = re.compile(r"photos/([0-9a-f]{64})\.jpg")
+#: the folders of stored files in a backup: the name inside the tar, how a file there is named
+#: (the SHA-256 of its content is the first group), and where it lives on this instance
+FOLDERS = {"photos": (re.compile(r"([0-9a-f]{64})\.jpg"), photo_dir),
+           "attachments": (re.compile(r"([0-9a-f]{64})"), attachment_dir)}
+MEMBER = re.compile(r"(photos|attachments)/([^/]+)")
+
+
+def _stored(prefix: str, name: str) -> str | None:
+    """The SHA-256 a stored file's name claims, or None for a name that does not belong there."""
+    found = FOLDERS[prefix][0].fullmatch(name)
+    return found.group(1) if found else None
 
 
 class BackupError(Exception):
@@ -54,9 +66,9 @@ def _dump_database(target: Path) -> None:
 
 
 def backup(path: Path) -> None:
-    """Write a consistent copy of the database and the photos to ``path`` while the site keeps
-    running. The database is copied first: photos are only ever added (a photo is written before
-    its row commits), so every photo the copy names is in the folder by then."""
+    """Write a consistent copy of the database, the photos and the attachments to ``path`` while
+    the site keeps running. The database is copied first: files are only ever added (a file is
+    written before its row commits), so every file the copy names is in its folder by then."""
     path = Path(path)
     # Into a temporary file first, so a failed backup never leaves a half file under the name.
     tmp = Path(tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")[1])
@@ -65,10 +77,11 @@ def backup(path: Path) -> None:
         _dump_database(dump)
         with tarfile.open(tmp, "w") as archive:
             archive.add(dump, arcname=DATABASE[db.engine.dialect.name])
-            folder = photo_dir()
-            for photo in sorted(folder.glob("*.jpg")) if folder.is_dir() else ():
-                if PHOTO.fullmatch(f"photos/{photo.name}"):
-                    archive.add(photo, arcname=f"photos/{photo.name}")
+            for prefix, (_name, where) in FOLDERS.items():
+                folder = where()
+                for file in sorted(folder.iterdir()) if folder.is_dir() else ():
+                    if file.is_file() and _stored(prefix, file.name):  # not a half-written upload
+                        archive.add(file, arcname=f"{prefix}/{file.name}")
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -86,24 +99,26 @@ def _extract(archive: tarfile.TarFile, member: tarfile.TarInfo, target: Path) ->
 
 
 def _read_archive(path: Path, workdir: Path) -> tuple[Path, list[Path]]:
-    """The database file and the photos of a backup, copied into ``workdir``, every photo checked
-    against its name.
+    """The database file and the stored files of a backup, copied into ``workdir``, every file
+    checked against its name.
 
-    :raise BackupError: for a damaged archive, a member that does not belong, or a changed photo."""
-    database, photos = None, []
+    :raise BackupError: for a damaged archive, a member that does not belong, or a changed file."""
+    database, files = None, []
     expected = DATABASE[db.engine.dialect.name]
-    (workdir / "photos").mkdir()
+    for prefix in FOLDERS:
+        (workdir / prefix).mkdir()
     try:
         with tarfile.open(path, "r") as archive:
             for member in archive:
-                found = PHOTO.fullmatch(member.name)
+                found = MEMBER.fullmatch(member.name)
+                digest = found and _stored(found.group(1), found.group(2))
                 if member.name == expected and member.isfile():
                     database = workdir / expected
                     _extract(archive, member, database)
-                elif found and member.isfile():
-                    photos.append(workdir / member.name)
-                    if _extract(archive, member, photos[-1]) != found.group(1):
-                        raise BackupError(_("the photo %(name)s in %(path)s is damaged", name=member.name, path=path))
+                elif digest and member.isfile():
+                    files.append(workdir / member.name)
+                    if _extract(archive, member, files[-1]) != digest:
+                        raise BackupError(_("the file %(name)s in %(path)s is damaged", name=member.name, path=path))
                 else:
                     raise BackupError(_("%(path)s holds %(name)s, which is not part of a Muhokama backup",
                                         path=path, name=member.name))
@@ -111,24 +126,25 @@ def _read_archive(path: Path, workdir: Path) -> tuple[Path, list[Path]]:
         raise BackupError(_("%(path)s is not a Muhokama backup: %(problem)s", path=path, problem=exc)) from exc
     if database is None:
         raise BackupError(_("%(path)s has no %(name)s", path=path, name=expected))
-    return database, photos
+    return database, files
 
 
 def restore(path: Path) -> int:
-    """Replace the database's content with the backup at ``path``, put its photos back and rebuild
-    the search index; returns the number of documents indexed. The site should be stopped meanwhile.
-    Everything is checked before anything is replaced."""
+    """Replace the database's content with the backup at ``path``, put its photos and attachments
+    back and rebuild the search index; returns the number of documents indexed. The site should be
+    stopped meanwhile. Everything is checked before anything is replaced."""
     path = Path(path)
     if not path.is_file():
         raise BackupError(_("%(path)s is not a file", path=path))
     with tempfile.TemporaryDirectory() as workdir:
-        database, photos = _read_archive(path, Path(workdir)) if tarfile.is_tarfile(path) else (path, [])
+        database, files = _read_archive(path, Path(workdir)) if tarfile.is_tarfile(path) else (path, [])
         _restore_database(database, shown_as=path)
-        folder = photo_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        for photo in photos:  # photos already there are kept: the same name is the same content
-            if not _intact(folder / photo.name):
-                shutil.copyfile(photo, folder / photo.name)
+        for _name, where in FOLDERS.values():
+            where().mkdir(parents=True, exist_ok=True)
+        for file in files:  # files already there are kept: the same name is the same content
+            target = FOLDERS[file.parent.name][1]() / file.name
+            if not _intact(target):
+                shutil.copyfile(file, target)
     return rebuild_index()
 
 
@@ -163,8 +179,8 @@ def _restore_database(path: Path, shown_as: Path) -> None:
 
 
 def summary() -> dict:
-    """What a restore drill compares: rows per table, every draft's chain head, and the photos the
-    database names that are in the photo folder with the content their name says."""
+    """What a restore drill compares: rows per table, every draft's chain head, and the photos and
+    attachments the database names that are in their folder with the content their name says."""
     counts = {table.name: db.session.scalar(select(func.count()).select_from(table))
               for table in db.metadata.sorted_tables}
     heads = {slug: chain for slug, chain in db.session.execute(
@@ -172,7 +188,10 @@ def summary() -> dict:
                                                      & (Revision.number == Draft.current_revision_number)))}
     folder = photo_dir()
     photos = sorted(name for name in set(db.session.scalars(select(BudgetPhoto.filename))) if _intact(folder / name))
-    return {"rows": counts, "heads": heads, "photos": photos}
+    folder = attachment_dir()
+    attachments = sorted(name for name in set(db.session.scalars(select(Attachment.sha256)))
+                         if _intact(folder / name))
+    return {"rows": counts, "heads": heads, "photos": photos, "attachments": attachments}
 
 
 def _run(command: list[str]) -> None:

@@ -1,8 +1,8 @@
 """The bulk download of one draft: a ZIP streamed as it is written (constant memory, whatever the
-number of comments): comments, proposals, vote totals and decisions as JSON and CSV, every revision
-as Markdown and Akoma Ntoso XML, and manifest.json with the SHA-256 of every file and the chain
-heads of the revisions, so anyone can later check the record (`flask drafts verify --against`).
-Only public things; email addresses never."""
+number of comments): comments, proposals, vote totals, decisions and organisations' positions (with
+signatory counts) as JSON and CSV, every revision as Markdown and Akoma Ntoso XML, and manifest.json
+with the SHA-256 of every file and the chain heads of the revisions, so anyone can later check the
+record (`flask drafts verify --against`). Only public things; email addresses never."""
 from __future__ import annotations
 
 import csv
@@ -30,6 +30,7 @@ from app.models import (
     Revision,
     User,
 )
+from app.services import positions
 from app.services.revisions import record_time
 
 BATCH = 1000  #: rows fetched at a time
@@ -130,6 +131,12 @@ def _attachment_rows(draft: Draft) -> Iterator[dict]:
                    "url": public_url("attachments.download", slug=draft.slug, attachment_id=a.id)}
 
 
+def _position_rows(draft: Draft) -> Iterator[dict]:
+    for row in positions.public_rows(draft, BATCH):
+        yield {**row, "created_at": _iso(row["created_at"]),
+               "url": public_url("positions.position", slug=draft.slug, position_id=row["id"])}
+
+
 def _disposition_rows(draft: Draft) -> Iterator[dict]:
     for row in queries.iter_register_rows(draft, BATCH):
         yield {**row, "decided_at": _iso(row["decided_at"])}
@@ -174,7 +181,8 @@ def revision_document(draft: Draft, revision: Revision) -> drafts.Document:
 
 def _files(draft: Draft) -> Iterator[tuple[str, Callable[[], Iterable[bytes]]]]:
     for name, rows in (("comments", _comment_rows), ("proposals", _proposal_rows), ("votes", _vote_rows),
-                       ("dispositions", _disposition_rows), ("attachments", _attachment_rows)):
+                       ("dispositions", _disposition_rows), ("attachments", _attachment_rows),
+                       ("positions", _position_rows)):
         yield f"{name}.json", lambda rows=rows: _json_lines(rows(draft))
         yield f"{name}.csv", lambda rows=rows: _csv(rows(draft))
     for number in queries.revision_numbers(draft):

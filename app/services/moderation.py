@@ -22,6 +22,7 @@ from app.models import (
     BudgetUpdate,
     Comment,
     Draft,
+    Position,
     Proposal,
     Report,
     User,
@@ -37,11 +38,12 @@ from app.services.rules import (
     clean_text,
 )
 
-Item = Comment | Proposal | BudgetProject | BudgetUpdate
+Item = Comment | Proposal | BudgetProject | BudgetUpdate | Position
 #: what people publish and moderators may hide: the kind in addresses, the model, the report's column
-KINDS = {"comment": Comment, "proposal": Proposal, "project": BudgetProject, "update": BudgetUpdate}
+KINDS = {"comment": Comment, "proposal": Proposal, "project": BudgetProject, "update": BudgetUpdate,
+         "position": Position}
 REPORT_COLUMN = {"comment": "comment_id", "proposal": "proposal_id", "project": "budget_project_id",
-                 "update": "budget_update_id"}
+                 "update": "budget_update_id", "position": "position_id"}
 
 
 PENDING_REASON = N_("Hidden pending review after reports from readers.")
@@ -66,6 +68,8 @@ def link_of(item: Item) -> str:
         return path_for("budget.project", slug=budget_round.slug, project_id=project.id,
                         anchor=f"u{item.id}" if isinstance(item, BudgetUpdate) else None)
     draft = db.session.get(Draft, item.draft_id)
+    if isinstance(item, Position):
+        return path_for("positions.position", slug=draft.slug, position_id=item.id)
     return comment_link(draft, item) if isinstance(item, Comment) else proposal_link(draft, item)
 
 
@@ -85,7 +89,7 @@ def _set_public(item: Item, public: bool) -> None:
         item.updated_at = utcnow()
     else:
         item.hidden = not public
-    if isinstance(item, (Comment, Proposal)):  # budget items have no draft and no cached counts
+    if isinstance(item, (Comment, Proposal, Position)):  # budget items have no draft and no cached counts
         touch_activity(db.session.get(Draft, item.draft_id))
 
 
@@ -234,14 +238,24 @@ def queue() -> list[dict]:
         for item_id in db.session.scalars(select(model.id).where(
                 model.pending_review.is_(True) | model.disputed_at.is_not(None)).limit(500)):
             by_item.setdefault((kind, item_id), {})
-    rows = []
-    for (kind, item_id), reasons in by_item.items():
-        item = db.session.get(KINDS[kind], item_id)
-        title, url = place_of(item)
-        rows.append({"kind": kind, "item": item, "reasons": reasons, "total": sum(reasons.values()),
-                     "place": {"title": title, "url": url}, "public": queries.is_public(item)})
+    rows = [_row(kind, db.session.get(KINDS[kind], item_id), reasons) for (kind, item_id), reasons in by_item.items()]
     rows.sort(key=lambda r: (not r["item"].pending_review, -r["total"], r["item"].id))
     return rows
+
+
+def _row(kind: str, item: Item, reasons: dict[str, int]) -> dict:
+    title, url = place_of(item)
+    return {"kind": kind, "item": item, "reasons": reasons, "total": sum(reasons.values()),
+            "place": {"title": title, "url": url}, "public": queries.is_public(item)}
+
+
+def recently_hidden(limit: int = 50) -> list[dict]:
+    """What moderators hid lately (it has left the queue), newest first, so one can be restored."""
+    items = [(kind, item) for kind, model in KINDS.items()
+             for item in db.session.scalars(select(model).where(~queries.public(model), model.pending_review.is_(False))
+                                            .order_by(model.hidden_at.desc(), model.id.desc()).limit(limit))]
+    items.sort(key=lambda pair: (pair[1].hidden_at is not None, pair[1].hidden_at or utcnow()), reverse=True)
+    return [_row(kind, item, {}) for kind, item in items[:limit]]
 
 
 def active_blocks(now: datetime | None = None) -> list[User]:

@@ -4,11 +4,14 @@ publishing and signing follow the same rules as commenting (an account, no block
 consultation)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from app import queries
 from app.extensions import db
 from app.models import Draft, Position, PositionSignature, User
 from app.services.audit import audit
@@ -44,6 +47,8 @@ def sign(user: User, position: Position, draft: Draft, *, show_name: bool) -> Po
 
     :raise RuleError: 409 when already signed; as ``check_can_take_part`` otherwise."""
     check_can_take_part(user, draft)
+    if not queries.is_public(position):
+        raise RuleError(_("This contribution is already hidden."), 409)
     signature = PositionSignature(position_id=position.id, user_id=user.id, show_name=bool(show_name))
     try:
         with db.session.begin_nested():
@@ -70,6 +75,18 @@ def shown_names(position: Position, limit: int = 500) -> list[str]:
                                    .where(PositionSignature.position_id == position.id,
                                           PositionSignature.show_name.is_(True), User.deleted_at.is_(None))
                                    .order_by(PositionSignature.id).limit(limit)))
+
+
+def public_rows(draft: Draft, batch: int = 1000) -> Iterator[dict]:
+    """The draft's visible positions for the open data (the API and the export): each with how many
+    signed it, never who published it or anyone's email."""
+    signed = (select(func.count()).where(PositionSignature.position_id == Position.id)
+              .correlate(Position).scalar_subquery())
+    query = (select(Position, signed).where(Position.draft_id == draft.id, queries.public(Position))
+             .order_by(Position.id).execution_options(yield_per=batch))
+    for p, count in db.session.execute(query):
+        yield {"id": p.id, "respondent_type": p.respondent_type, "organisation": p.organisation, "title": p.title,
+               "body": p.body, "signatories": count, "created_at": p.created_at}
 
 
 def has_signed(user: User | None, position: Position) -> bool:

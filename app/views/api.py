@@ -31,6 +31,7 @@ from app.models import (
 from app.search import service as search_service
 from app.search.documents import KINDS
 from app.services import budget_ballots
+from app.services import positions as organisation_positions
 from app.services.revisions import record_time
 from app.views.common import MAX_ID, get_revision, number_arg, whole_number
 from app.views.openapi import (
@@ -265,6 +266,18 @@ def proposals(slug: str):
          "created_at": iso(p.created_at),
          "url": url_for("proposals.proposal", slug=slug, proposal_id=p.id, _external=True)}
         for p, name in rows]})
+
+
+@bp.route("/drafts/<slug>/positions")
+@documented(items_of(obj(id=integer(), respondent_type=string(enum=[t for t in RESPONDENT_TYPES if t != "citizen"]),
+                         organisation=string(), title=string(), body=TEXT, signatories=integer(minimum=0),
+                         created_at=DATETIME, url=string("uri"))))
+def positions(slug: str):
+    """Every visible organisation position with how many people signed it (never who)."""
+    d = published(slug)
+    return jsonify({"items": [{**row, "created_at": iso(row["created_at"]),
+                               "url": url_for("positions.position", slug=slug, position_id=row["id"], _external=True)}
+                              for row in organisation_positions.public_rows(d)]})
 
 
 @bp.route("/drafts/<slug>/dispositions")

@@ -26,7 +26,7 @@ from app.views.common import draft_of, page_number, user_or_address, valid
 from app.views.moderation_forms import ActionForm, BlockForm, HideForm, ReportForm
 
 bp = Blueprint("moderation", __name__)
-KIND = "<any(comment, proposal, project, update):kind>"
+KIND = "<any(comment, proposal, project, update, position):kind>"
 
 
 def _item(kind: str, item_id: int):
@@ -35,7 +35,7 @@ def _item(kind: str, item_id: int):
     item = db.session.get(moderation.KINDS[kind], item_id)
     if item is None:
         abort(404)
-    if kind in ("comment", "proposal"):
+    if kind in ("comment", "proposal", "position"):
         draft_of(item)
     return item
 
@@ -80,7 +80,10 @@ def dispute(kind: str, item_id: int):
 def queue():
     """The moderation queue, linked from the header for moderators."""
     _moderator()
-    return render_template("moderation/queue.html", rows=moderation.queue(), blocks=moderation.active_blocks(),
+    rows = moderation.queue()
+    waiting = {(row["kind"], row["item"].id) for row in rows}
+    hidden = [row for row in moderation.recently_hidden() if (row["kind"], row["item"].id) not in waiting]
+    return render_template("moderation/queue.html", rows=rows, hidden_rows=hidden, blocks=moderation.active_blocks(),
                            hide_form=HideForm(), action_form=ActionForm())
 
 

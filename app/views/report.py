@@ -9,7 +9,7 @@ from flask_babel import format_timedelta, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app import charts, queries, reports
+from app import charts, i18n, queries, reports
 from app.extensions import db
 from app.models import Agency
 from app.views.common import get_draft
@@ -28,7 +28,7 @@ def duration(value: timedelta | None) -> str:
 def draft_report(slug: str):
     """Who took part and how, what staff decided and how fast they answered."""
     draft = get_draft(slug)
-    days = reports.participation(draft)
+    days = reports.participation(draft, i18n.zone())  # the reader's days, as every time shown
     labels = [d.isoformat() for d, _c, _v in days]
     comments, votes = [c for _d, c, _v in days], [v for _d, _c, v in days]
     participation_svg = charts.bars(
@@ -53,8 +53,8 @@ def draft_report(slug: str):
         stance_names=names, stance_svg=stance_svg, who=who, who_names=who_names, who_svg=who_svg, heat=heat, hottest=hottest or 1,
         outcomes=reports.proposal_outcomes(draft), decided=reports.decided_proposals(draft),
         labels=queries.clause_labels(draft, [p.clause_key for p in reports.decided_proposals(draft)]),
-        times=reports.answer_times(draft), duration=duration, campaigns=reports.campaigns(draft), revisions=queries.revision_numbers(draft),
-        ngettext=ngettext)
+        times=reports.answer_times(draft), duration=duration, campaigns=reports.campaigns(draft),
+        steps=reports.revision_changes(draft), ngettext=ngettext)
 
 
 @bp.route("/agencies/<slug>")

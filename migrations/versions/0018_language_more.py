@@ -2,13 +2,13 @@
 settings' own language is folded into the account (where the person had none) and dropped.
 
 Revision ID: 0018_language_more
-Revises: 0013_attachments
+Revises: 0016_moderation_more
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0018_language_more"
-down_revision = "0013_attachments"
+down_revision = "0016_moderation_more"
 branch_labels = None
 depends_on = None
 
