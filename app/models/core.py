@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     case,
     literal,
+    text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -85,8 +86,7 @@ class User(UserMixin, Base):
 
     @display_name.inplace.bulk_dml
     @classmethod
-    def _display_name_bulk_dml(cls, mapping: dict, value: str) -> None:
-        """``insert(User)`` with ``display_name`` rows (bulk loads: benchmarks, imports) writes the name."""
+    def _display_name_bulk_dml(cls, mapping: dict, value: str) -> None:  # insert(User) with display_name
         mapping["stored_name"] = value
 
     def get_id(self) -> str:
@@ -226,6 +226,8 @@ class Comment(Contribution, Base):
         CheckConstraint(_RESPONDENT_CHECK, name="respondent_type"),
         Index("ix_comment_draft_clause", "draft_id", "clause_key", "created_at"),
         Index("ix_comment_draft_updated", "draft_id", "updated_at", "id"),
+        Index("ix_comment_not_visible", "id", sqlite_where=text("status <> 'visible'"),  # every search
+              postgresql_where=text("status <> 'visible'")),  # leaves them out: found without a full scan
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     draft_id: Mapped[int] = mapped_column(ForeignKey("draft.id"))

@@ -321,7 +321,7 @@ class WhooshBackend(Backend):
         view = self._view(searcher)
         found = view.docs(main, view.unseen(eq.current_revisions, eq.hidden_drafts, eq.all_revisions))
         if eq.exclude_keys and found:
-            found -= view.docs(Q.Or([Q.Term("key", k) for k in eq.exclude_keys]))
+            found -= view.keyed(frozenset(eq.exclude_keys))
         by_kind = view.split(found)
         result.counts = view.counts(found, by_kind)
         for kind in eq.kinds:

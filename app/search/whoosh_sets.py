@@ -88,6 +88,7 @@ class View:
             self.drafts.extend(data.drafts)
         self._terms: dict[tuple[str, str], frozenset] = {}
         self._unseen: dict[tuple, frozenset] = {}
+        self._keyed: dict[frozenset, frozenset] = {}
 
     def segment_ids(self) -> set[str]:
         return {sub.reader().segment().segment_id() for sub, _, _ in self.leaves if sub.reader().segment()}
@@ -158,6 +159,15 @@ class View:
                 if starts:
                     found.add(doc + offset)
         return found
+
+    def keyed(self, keys: frozenset[str]) -> frozenset:
+        """The documents of these keys (hidden comments, pending changes), remembered for this index
+        generation: the same few thousand keys come with every search until moderation changes them."""
+        if keys not in self._keyed:
+            if len(self._keyed) > 8:
+                self._keyed.clear()
+            self._keyed[keys] = frozenset(self.searcher.docs_for_query(Q.Or([Q.Term("key", k) for k in keys])))
+        return self._keyed[keys]
 
     def unseen(self, current: dict[int, int], hidden: set[int], all_revisions: bool) -> frozenset:
         """Documents of unpublished drafts and clauses of revisions that are no longer current."""
