@@ -12,13 +12,16 @@ from flask import (
     render_template,
     request,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
+from app.i18n import html_lang
 from app.services.rules import RuleError
 
 
@@ -75,9 +78,20 @@ def _respond(code: int, message: str):
 def init_app(app: Flask) -> None:
     @app.before_request
     def _shed_stale_requests():
-        if _queued_too_long():
-            return _busy()
-        return None
+        """The cheapest answer there is (no template, no database): under a flood, every
+        millisecond spent refusing is taken from the requests still worth serving."""
+        if not _queued_too_long():
+            return None
+        g._login_user = current_app.login_manager.anonymous_user()
+        message = escape(_messages()[503])
+        if request.path.startswith("/api/"):
+            response = jsonify({"error": {"status": 503, "message": str(message)}})
+        else:
+            response = make_response(f'<!doctype html><html lang="{html_lang(get_locale())}"><meta charset="utf-8">'
+                                     f"<title>503</title><p>{message}</p></html>")
+        response.status_code = 503
+        response.headers["Retry-After"] = str(current_app.config.get("RETRY_AFTER_SECONDS", 5))
+        return response
 
     @app.errorhandler(OperationalError)
     def _database_busy(error: OperationalError):
