@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from app.views.history import spreadsheet_safe
+from app.services.exports import spreadsheet_safe
 
 HUGE = "9" * 30  # beyond 64 bits
 

@@ -9,6 +9,7 @@ import csv
 import hashlib
 import io
 import json
+import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
@@ -34,12 +35,17 @@ from app.services import positions
 from app.services.revisions import record_time
 
 BATCH = 1000  #: rows fetched at a time
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA = frozenset("=+-@")
 
 
 def spreadsheet_safe(value):
-    """Cells starting with = + - @ (or tab/CR) are formulas to spreadsheets: prefix a quote."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+    """Cells a spreadsheet may read as a formula get a quote in front: those starting with = + - @
+    tab or CR, also after leading spaces or separators such as ``;=``, and their full-width forms
+    (＝ ＋ － ＠), which spreadsheets fold to ASCII. The one rule for every CSV we write."""
+    if not isinstance(value, str) or not value:
+        return value
+    head = unicodedata.normalize("NFKC", value).lstrip(" ;,\u3000")[:1]
+    return "'" + value if head in _FORMULA or value[0] in "\t\r" else value
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
 from collections.abc import Iterator
 
 from flask import (
@@ -27,6 +26,7 @@ from app.extensions import db, limiter
 from app.links import diff_path, safe_next
 from app.models import Notification
 from app.services import integrity, notifications
+from app.services.exports import spreadsheet_safe
 from app.views.common import choice_arg, get_draft, number_arg, page_number
 from drafts.lineage import body, fold, sides, totals
 
@@ -89,15 +89,6 @@ def register(slug: str):
     return render_template("history/register.html", draft=draft, rows=queries.register_rows(draft))
 
 
-def spreadsheet_safe(value: str) -> str:
-    """Cells a spreadsheet may read as a formula get a quote in front: those starting with = + - @
-    tab or CR, also after leading spaces or separators such as ``;=``, and their full-width forms
-    (＝ ＋ － ＠), which spreadsheets fold to ASCII."""
-    head = unicodedata.normalize("NFKC", value).lstrip(" ;,\u3000")[:1]
-    return "'" + value if value and (head in _FORMULA or value[0] in "\t\r") else value
-
-
-_FORMULA = frozenset("=+-@")
 
 
 @bp.route("/drafts/<slug>/dispositions.csv")
