@@ -31,10 +31,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
+import run_db
 from web_data import SECRET, markdown_draft
 
 CORPUS = REPO.parent / "shared" / "corpus" / "comments"
-PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 FILLER = ["The deadline is too short for small farms.", "Please publish the register online as well.",
           "Article wording is unclear about who pays.", "Mahalla offices need the text on paper."]
 
@@ -68,12 +68,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=75_000)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="muhokama-import-"))
-    pg_name = f"muhokama_bench_import_{os.getpid()}"
     if args.db == "postgresql":
-        import psycopg
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{pg_name}"')  # fails rather than reuse a name that exists
-        url = PG_ADMIN.rpartition("/")[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{pg_name}"
+        url = run_db.create_postgresql("import")
     else:
         url = f"sqlite:///{tmp / 'import.db'}"
     try:
@@ -125,9 +121,7 @@ def main() -> None:
             sys.exit(1)
     finally:
         if args.db == "postgresql":
-            import psycopg
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            run_db.drop_postgresql()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

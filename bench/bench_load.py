@@ -42,11 +42,11 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
 import bench_web
+import run_db
 from bench_web import Server, csrf_token, session_cookie
 
 PASSWORD = "bench-password-load"
 SECRET = "bench-load-secret"
-PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 GUNICORN_ARGS = ["-w", "4", "-k", "gthread", "--threads", "4"]
 
 
@@ -232,12 +232,8 @@ def main() -> None:
                         help="a `flask worker` applies the search outbox; requests do not index (SEARCH_PROCESS_ON_REQUEST=0)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="muhokama-load-"))
-    pg_name = f"muhokama_bench_load_{os.getpid()}"
     if args.db == "postgresql":
-        import psycopg
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{pg_name}"')  # fails rather than reuse a name that exists
-        url = PG_ADMIN.rpartition("/")[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{pg_name}"
+        url = run_db.create_postgresql("load")
     else:
         url = f"sqlite:///{tmp / 'load.db'}"
     server = None
@@ -288,9 +284,7 @@ def main() -> None:
         if server is not None:
             server.stop()
         if args.db == "postgresql":
-            import psycopg
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            run_db.drop_postgresql()
         import shutil
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -27,10 +27,19 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from bench_web import STARTED, Server, csrf_token, lua_str, request, session_cookie, stop, wrk  # noqa: E402
-from web_data import SECRET, SLUG, database_url, seed  # noqa: E402
+import run_db
+from bench_web import (
+    STARTED,
+    Server,
+    csrf_token,
+    lua_str,
+    request,
+    session_cookie,
+    stop,
+    wrk,
+)
+from web_data import SECRET, SLUG, database_url, seed
 
-PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 LANGUAGES = ("en", "ru", "uz", "uz_Cyrl")
 
 MIX_LUA = """
@@ -88,13 +97,8 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=10_000)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="muhokama-bench-mix-"))
-    pg_name = f"muhokama_bench_mix_{os.getpid()}"
     if args.db == "postgresql":
-        import psycopg
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{pg_name}"')
-        os.environ["BENCH_DATABASE_URL"] = (PG_ADMIN.rpartition("/")[0].replace("postgresql://", "postgresql+psycopg://", 1)
-                                            + f"/{pg_name}")
+        os.environ["BENCH_DATABASE_URL"] = run_db.create_postgresql("mix")
         os.environ["SEARCH_BACKEND"] = "postgresql"
     try:
         data = seed(tmp, args.comments)
@@ -144,9 +148,7 @@ def main() -> None:
         while STARTED:
             stop(STARTED[-1])
         if args.db == "postgresql":
-            import psycopg
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            run_db.drop_postgresql()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

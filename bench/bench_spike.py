@@ -39,7 +39,8 @@ sys.path.insert(0, str(REPO / "bench"))
 
 import bench_load
 import bench_web
-from bench_load import PG_ADMIN, SECRET, Client, reconcile, seed
+import run_db
+from bench_load import SECRET, Client, reconcile, seed
 from bench_web import Server
 
 SIGNED_IN = 40
@@ -80,12 +81,8 @@ def main() -> None:
     parser.add_argument("--after", type=float, default=30)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="muhokama-spike-"))
-    pg_name = f"muhokama_bench_spike_{os.getpid()}"
     if args.db == "postgresql":
-        import psycopg
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{pg_name}"')  # fails rather than reuse a name that exists
-        url = PG_ADMIN.rpartition("/")[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{pg_name}"
+        url = run_db.create_postgresql("spike")
     else:
         url = f"sqlite:///{tmp / 'spike.db'}"
     server = None
@@ -194,9 +191,7 @@ def main() -> None:
         if server is not None:
             server.stop()
         if args.db == "postgresql":
-            import psycopg
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+            run_db.drop_postgresql()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

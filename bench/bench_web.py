@@ -47,9 +47,9 @@ GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 WRK = shutil.which("wrk") or "/usr/bin/wrk"
 GUNICORN_ARGS = ["-w", "2", "-k", "gthread", "--threads", "4"]
 CONNECTIONS, THREADS = 32, 2
+import run_db
 from web_data import EMAIL, PASSWORD, SECRET, database_url, seed
 
-PG_ADMIN = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SECTION = "## Web app: draft page and posting a comment"
 
 
@@ -400,13 +400,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the clean-up below on kill too
     tmp = Path(tempfile.mkdtemp(prefix="muhokama-bench-web-"))
     started = time.monotonic()
-    pg_name = f"muhokama_bench_web_{os.getpid()}"
     if args.db == "postgresql":
-        import psycopg
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{pg_name}"')  # fails rather than reuse a name that exists
-        os.environ["BENCH_DATABASE_URL"] = (PG_ADMIN.rpartition("/")[0].replace("postgresql://", "postgresql+psycopg://", 1)
-                                            + f"/{pg_name}")
+        os.environ["BENCH_DATABASE_URL"] = run_db.create_postgresql("web")
         os.environ["SEARCH_BACKEND"] = "postgresql"
     try:
         report = run(args, tmp)
@@ -425,9 +420,7 @@ def main() -> None:
         while STARTED:
             stop(STARTED[-1])
         if args.db == "postgresql":
-            import psycopg
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')  # only the one made above
+            run_db.drop_postgresql()
         if args.keep:
             print(f"kept {tmp}")
         else:
