@@ -68,16 +68,20 @@ def create_round(title, district, envelope, voting_opens, voting_closes, require
     click.echo(created.slug)
 
 
+def _read(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        _fail(_("cannot read %(file)s: %(error)s", file=file, error=exc.strerror))
+
+
 @budget_cli.command("import-projects", help=N_(
     "Add vetted, eligible projects collected on paper from a CSV file (title,cost,mahalla,description)."))
 @click.argument("slug")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def import_projects(slug: str, file: Path):
     budget_round = _round(slug)
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        _fail(_("cannot read %(file)s: %(error)s", file=file, error=exc.strerror))
+    data = _read(file)
     try:
         added = budget.import_projects(None, budget_round, data)
     except RuleError as exc:
@@ -92,10 +96,7 @@ def import_projects(slug: str, file: Path):
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 def residents(slug: str, file: Path):
     budget_round = _round(slug)
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        _fail(_("cannot read %(file)s: %(error)s", file=file, error=exc.strerror))
+    data = _read(file)
     try:
         rows = budget_mahallas.import_residents(None, budget_round, data)
     except RuleError as exc:
