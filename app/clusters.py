@@ -5,6 +5,7 @@ signature, not the whole draft's. Totals never use this: they count every commen
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import defaultdict
 from typing import NamedTuple
 
@@ -39,6 +40,7 @@ class Campaigns(NamedTuple):
 _CACHE = "muhokama.campaigns"
 _FEATURES = "muhokama.campaign_features"
 _MAX_FEATURES = 20_000  #: about 1 KB each
+_UPDATING = threading.Lock()
 
 
 def _featurise(text: str) -> tuple[tuple[int, ...], int]:
@@ -53,7 +55,9 @@ def _featurise(text: str) -> tuple[tuple[int, ...], int]:
 
 
 def draft_campaigns(draft: Draft) -> Campaigns:
-    """The draft's public comments clustered, computed once per change and process."""
+    """The draft's public comments clustered, brought up to date once per change and process: new
+    comments are added to the clusters kept from before; a comment hidden or edited since (rare:
+    moderation, an edit) starts them again."""
     stamp = activity_stamp(draft)
     cache = current_app.extensions.setdefault(_CACHE, {})
     hit = cache.get(draft.id)
@@ -63,9 +67,16 @@ def draft_campaigns(draft: Draft) -> Campaigns:
                                      Comment.proposal_id)
                               .where(Comment.draft_id == draft.id, queries.public(Comment))
                               .order_by(Comment.id)).all()
+    with _UPDATING:  # threads of one process share the clusterer: one brings it up to date at a time
+        clusterer = hit[2] if hit is not None else None
+        if clusterer is None or not _grows(clusterer, rows):
+            clusterer = campaigns.Clusterer(featurise=_featurise)
+        for r in rows:
+            if r.id not in clusterer.parent:
+                clusterer.add(r.id, r.body)
+        grouped = clusterer.groups()
     place = {r.id: (r.clause_key, r.proposal_id) for r in rows if r.parent_id is None}
-    clusters = tuple(tuple(g) for g in campaigns.cluster([(r.id, r.body) for r in rows], featurise=_featurise)
-                     if len(g) > 1)
+    clusters = tuple(tuple(g) for g in grouped if len(g) > 1)
     groups: dict[int, tuple[int, ...]] = {}
     for members in clusters:
         by_place: dict[tuple, list[int]] = defaultdict(list)
@@ -79,5 +90,11 @@ def draft_campaigns(draft: Draft) -> Campaigns:
     found = Campaigns(clusters, groups, frozenset(i for i, group in groups.items() if group[0] != i))
     if len(cache) >= 1000:
         cache.clear()
-    cache[draft.id] = (stamp, found)
+    cache[draft.id] = (stamp, found, clusterer)
     return found
+
+
+def _grows(clusterer: campaigns.Clusterer, rows) -> bool:
+    """Whether the comments clustered before are all still public with the same text."""
+    texts = {r.id: r.body for r in rows}
+    return all(i in texts and hash(texts[i]) == h for i, h in clusterer.texts.items())

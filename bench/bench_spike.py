@@ -12,7 +12,8 @@ may die; latency must come back; every acknowledged comment is stored exactly on
    posts a comment as one of 40 signed-in people, with its own idempotency key.
 3. Prints per phase: answered, served, 429, 503 (and how many carried Retry-After), other statuses
    and connection errors, p50/p95/p99 of the served; the worker pids before and after; the
-   reconciliation of the comments. Writes bench/out/spike-<db>.json.
+   reconciliation of the comments, and a per-second series by the second a request was sent (sent,
+   served, refused, served median, slowest). Writes bench/out/spike-<db>.json.
 
     .venv/bin/python bench/bench_spike.py --db sqlite|postgresql [--rate 40] [--spike 60]
 """
@@ -71,6 +72,22 @@ def one_request(port: int, method: str, path: str, headers: dict, body: dict | N
         conn.close()
 
 
+def per_second(timeline: list[tuple[float, object, float]]) -> list[dict]:
+    """By the second a request was sent: how many, how answered, and the served ones' median."""
+    seconds: dict[int, list] = {}
+    for sent, status, took in timeline:
+        seconds.setdefault(int(sent), []).append((status, took))
+    out = []
+    for second in sorted(seconds):
+        rows = seconds[second]
+        served = sorted(t for s, t in rows if isinstance(s, int) and s < 400)
+        out.append({"s": second, "sent": len(rows), "served": len(served),
+                    "refused": sum(s in (429, 503) for s, _ in rows),
+                    "served_p50_ms": round(served[len(served) // 2] * 1000) if served else None,
+                    "slowest_ms": round(max(t for _, t in rows) * 1000)})
+    return out
+
+
 def main() -> None:
     bench_web.GUNICORN_ARGS = bench_load.GUNICORN_ARGS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -111,6 +128,7 @@ def main() -> None:
 
         def fire(phase: str) -> None:
             n = next(counter)
+            sent_at = time.perf_counter() - wall0
             if n % 10 == 9:
                 cookie, token, started, key = people[n % SIGNED_IN]
                 marker = f"load-{n % SIGNED_IN}-{n}"
@@ -129,11 +147,13 @@ def main() -> None:
                 status, headers, took = one_request(server.port, "GET", path, {}, None)
             with lock:
                 results[phase].append((status, "retry-after" in headers, took))
+                timeline.append((sent_at, status, took))
 
         # At most CONNECTIONS requests in flight: an arrival finding them all busy is not sent and
         # is counted as such (queued here, it would reach the server late and blur the phases).
         free = threading.BoundedSemaphore(CONNECTIONS)
         not_sent: dict[str, int] = {}
+        timeline: list[tuple[float, object, float]] = []  # (sent, s after the start; status; seconds)
 
         def arrive(phase: str) -> None:
             try:
@@ -179,6 +199,7 @@ def main() -> None:
                 "refused_503": sum(s == 503 for s, _ in refused),
                 "refused_with_retry_after": sum(ra for _, ra in refused), "other": other,
                 "p50_ms": pct(0.5), "p95_ms": pct(0.95), "p99_ms": pct(0.99)}
+        report["per_second"] = per_second(timeline)
         out = REPO / "bench" / "out"
         out.mkdir(exist_ok=True)
         (out / f"spike-{args.db}.json").write_text(json.dumps(report, indent=2))

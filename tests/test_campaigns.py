@@ -17,12 +17,12 @@ CAMPAIGN = ("I strongly oppose this law. It will hurt small farmers in our regio
 VARIANTS = [
     CAMPAIGN,
     CAMPAIGN.upper(),
-    "It will hurt small farmers in our region. I strongly oppose this law. The government should protect "
-    "their right to water. Please change article five before it is adopted.",
-    "I firmly oppose this bill. It will harm small farmers in our region. The state should protect "
-    "their right to water. Please change article five before it is adopted.",
-    "The government should safeguard their right to water. I strongly reject this law. It will hurt small "
-    "farmers in our region. Kindly change article five before it is adopted.",
+    ("It will hurt small farmers in our region. I strongly oppose this law. The government should protect "
+    "their right to water. Please change article five before it is adopted."),
+    ("I firmly oppose this bill. It will harm small farmers in our region. The state should protect "
+    "their right to water. Please change article five before it is adopted."),
+    ("The government should safeguard their right to water. I strongly reject this law. It will hurt small "
+    "farmers in our region. Kindly change article five before it is adopted."),
 ]
 DISTINCT = [
     "Libraries should open on Sundays so that working people can visit them.",
@@ -138,3 +138,60 @@ def test_staff_see_the_clusters_in_the_review_queue(app, campaign, make_user, lo
     assert "1 group of comments with the same or nearly the same text" in html
     assert html.count("One of 5 similar comments") == len(VARIANTS)
     assert f"/staff/comments/{ids[0]}" in html
+
+
+def test_a_new_comment_is_compared_with_its_buckets_not_with_the_whole_draft(app, client, make_user, make_draft,
+                                                                            monkeypatch):
+    """Short comments alike in a few words but below the threshold (a template with names filled in)
+    were all compared pair by pair again after every new comment: 300 of them cost 5,900 comparisons
+    on each page view, and a busy draft's pages took seconds (bench/bench_spike.py)."""
+    slug = make_draft()
+    author = make_user()
+    with app.app_context():
+        draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+        person = db.session.get(User, author)
+        for i in range(300):
+            comments.add_comment(person, draft, body=f"Comment load-{i % 40}-{i}: answer sooner.")
+        db.session.commit()
+    assert client.get(f"/drafts/{slug}/comments").status_code == 200  # the clusters, computed once
+    calls = []
+    real = campaigns.similarity
+    monkeypatch.setattr(campaigns, "similarity", lambda a, b: calls.append(1) or real(a, b))
+    with app.app_context():
+        draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+        new = comments.add_comment(db.session.get(User, author), draft, body="Comment load-7-300: answer sooner.").id
+        db.session.commit()
+    page = client.get(f"/drafts/{slug}/comments?page=16").get_data(as_text=True)
+    assert new in shown_comments(page)
+    assert 0 < len(calls) <= campaigns.BANDS * campaigns.BUCKET_PEERS
+
+
+def test_a_large_campaign_is_still_one_cluster():
+    items = [(i, f"{CAMPAIGN} Signed by resident number {i} of the district.") for i in range(300)]
+    items += [(1000 + i, text) for i, text in enumerate(DISTINCT)]
+    groups = campaigns.cluster(items)
+    assert groups[0] == list(range(300)) and all(len(g) == 1 for g in groups[1:])
+
+
+def test_clusters_kept_between_page_views_take_in_new_copies_and_drop_hidden_ones(app, client, campaign,
+                                                                                  make_user):
+    slug, ids = campaign
+    assert "and 4 similar comments" in client.get(f"/drafts/{slug}/comments").get_data(as_text=True)
+    people, moderator = [make_user(), make_user()], make_user(role="moderator")
+    with app.app_context():
+        draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+        more = [comments.add_comment(db.session.get(User, who), draft, body=text).id
+                for who, text in zip(people, (VARIANTS[3], "Buses to the library should run in the evening."),
+                                     strict=True)]
+        db.session.commit()
+    page = client.get(f"/drafts/{slug}/comments").get_data(as_text=True)
+    assert "and 5 similar comments" in page and more[1] in shown_comments(page)
+    with app.app_context():
+        moderation.hide(db.session.get(User, moderator), db.session.get(Comment, ids[2]),
+                        reason="spam", explanation="Spam.")
+        db.session.commit()
+        draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+        expected = [g for g in campaigns.draft_clusters(draft) if len(g) > 1]
+    assert expected == [[ids[0], ids[1], ids[3], ids[4], more[0]]]
+    similar = client.get(f"/drafts/{slug}/comments/{ids[0]}/similar").get_data(as_text=True)
+    assert shown_comments(similar) == expected[0]

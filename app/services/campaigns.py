@@ -5,6 +5,7 @@ comment (bench/bench_campaigns.py). Totals always count every comment; clusterin
 from __future__ import annotations
 
 import hashlib
+import operator
 import re
 import unicodedata
 from collections import defaultdict
@@ -50,7 +51,7 @@ def signature(text: str) -> tuple[int, ...]:
 
 
 def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
-    return sum(x == y for x, y in zip(a, b, strict=True)) / NUM_PERM
+    return sum(map(operator.eq, a, b)) / NUM_PERM
 
 
 def features(text: str) -> tuple[tuple[int, ...], int]:
@@ -58,54 +59,77 @@ def features(text: str) -> tuple[tuple[int, ...], int]:
     return signature(text), len(shingles(text))
 
 
-def cluster(items: list[tuple[int, str]], threshold: float = THRESHOLD,
-            featurise: Callable[[str], tuple[tuple[int, ...], int]] = features) -> list[list[int]]:
-    """Groups of ids whose texts are the same once normalised or nearly the same; every id is in
-    exactly one group (most groups have one member). Groups are ordered by size, then first id.
-    ``featurise`` may be a cached ``features`` (signatures are most of the cost)."""
-    parent: dict[int, int] = {i: i for i, _ in items}
+#: a new comment is compared with at most this many members of each LSH bucket it falls in. A
+#: campaign's copies meet in many bands, so the first members find it; without a bound, thousands of
+#: short comments alike in a few words but below the threshold (a template with names filled in)
+#: made every pair of them a comparison: quadratic, seconds per page view on a busy draft.
+BUCKET_PEERS = 64
 
-    def find(x: int) -> int:
+
+class Clusterer:
+    """Clusters built one comment at a time, so a draft's clusters take in a new comment by comparing
+    it with its LSH buckets only. Adding in id order gives what ``cluster`` gives for the same items."""
+
+    def __init__(self, featurise: Callable[[str], tuple[tuple[int, ...], int]] = features,
+                 threshold: float = THRESHOLD):
+        self.featurise, self.threshold = featurise, threshold
+        self.parent: dict[int, int] = {}
+        self.texts: dict[int, int] = {}  #: id -> hash of the text it was added with (to see edits)
+        self.exact: dict[str, int] = {}
+        self.signatures: dict[int, tuple[int, ...]] = {}
+        self.sizes: dict[int, int] = {}
+        self.buckets: dict[tuple, list[int]] = defaultdict(list)
+
+    def find(self, x: int) -> int:
+        parent = self.parent
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    def union(x: int, y: int) -> None:
-        rx, ry = find(x), find(y)
+    def _union(self, x: int, y: int) -> None:
+        rx, ry = self.find(x), self.find(y)
         if rx != ry:
-            parent[max(rx, ry)] = min(rx, ry)
+            self.parent[max(rx, ry)] = min(rx, ry)
 
-    exact: dict[str, int] = {}
-    representatives: list[tuple[int, str]] = []
-    for item_id, text in items:
+    def add(self, item_id: int, text: str) -> None:
+        self.parent[item_id] = item_id
+        self.texts[item_id] = hash(text)
         key = normalise(text)
-        if key in exact:
-            union(exact[key], item_id)
-        else:
-            exact[key] = item_id
-            representatives.append((item_id, text))
-    signatures: dict[int, tuple[int, ...]] = {}
-    sizes: dict[int, int] = {}
-    for item_id, text in representatives:
-        signatures[item_id], sizes[item_id] = featurise(text)
-    buckets: dict[tuple, list[int]] = defaultdict(list)
-    for item_id, sig in signatures.items():
+        if key in self.exact:
+            self._union(self.exact[key], item_id)
+            return
+        self.exact[key] = item_id
+        sig, size = self.signatures[item_id], self.sizes[item_id] = self.featurise(text)
+        seen: set[int] = set()
         for band in range(BANDS):
-            buckets[(band, *sig[band * ROWS:(band + 1) * ROWS])].append(item_id)
-    checked: set[tuple[int, int]] = set()
-    for members in buckets.values():
-        for i, x in enumerate(members):
-            for y in members[i + 1:]:
-                if (x, y) not in checked and find(x) != find(y):  # a campaign's members meet in many bands
-                    checked.add((x, y))
-                    short = min(sizes[x], sizes[y]) < SHORT
-                    if similarity(signatures[x], signatures[y]) >= (SHORT_THRESHOLD if short else threshold):
-                        union(x, y)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for item_id, _ in items:
-        groups[find(item_id)].append(item_id)
-    return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+            members = self.buckets[(band, *sig[band * ROWS:(band + 1) * ROWS])]
+            for other in members[:BUCKET_PEERS]:
+                if other in seen or self.find(other) == self.find(item_id):
+                    continue  # a campaign's members meet in many bands
+                seen.add(other)
+                short = min(size, self.sizes[other]) < SHORT
+                if similarity(sig, self.signatures[other]) >= (SHORT_THRESHOLD if short else self.threshold):
+                    self._union(other, item_id)
+            members.append(item_id)
+
+    def groups(self) -> list[list[int]]:
+        """Every id in exactly one group, ordered by size, then first id."""
+        groups: dict[int, list[int]] = defaultdict(list)
+        for item_id in sorted(self.parent):
+            groups[self.find(item_id)].append(item_id)
+        return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+
+
+def cluster(items: list[tuple[int, str]], threshold: float = THRESHOLD,
+            featurise: Callable[[str], tuple[tuple[int, ...], int]] = features) -> list[list[int]]:
+    """Groups of ids whose texts are the same once normalised or nearly the same; every id is in
+    exactly one group (most groups have one member). Groups are ordered by size, then first id.
+    ``featurise`` may be a cached ``features`` (signatures are most of the cost)."""
+    clusterer = Clusterer(featurise, threshold)
+    for item_id, text in sorted(items):
+        clusterer.add(item_id, text)
+    return clusterer.groups()
 
 
 def draft_clusters(draft: Draft) -> list[list[int]]:
