@@ -134,6 +134,10 @@ def run_clients(port: int, data: dict, clients: int, duration: float, stats: dic
         key, eid = data["clauses"][i % len(data["clauses"])]
         token = client.log_in(f"load{i}@example.org", f"/drafts/{data['slug']}/clauses/{eid}")
         time.sleep(3.2)  # a person reads before writing; MIN_FILL_SECONDS is 3
+        # The session as the page after each post leaves it: a browser follows the redirect and that
+        # page shows (and so removes) the post's flash messages. Kept, they would pile up in the
+        # cookie, two per post, and every later request would carry and re-sign them.
+        signed_in = client.cookie
         n = 0
         while time.monotonic() < deadline:
             n += 1
@@ -150,6 +154,7 @@ def run_clients(port: int, data: dict, clients: int, duration: float, stats: dic
                 except (OSError, http.client.HTTPException):
                     status = None
                 took = time.perf_counter() - started
+                client.cookie = signed_in
                 if status == 302:
                     m = re.search(r"#c(\d+)$", headers.get("location", ""))
                     with lock:

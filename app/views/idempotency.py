@@ -64,13 +64,22 @@ def idempotent(view):
             return earlier
         finally:
             g.pop("idempotency_key", None)
-        if g.pop("idempotency_saved", None) and response.status_code in (301, 302, 303):
+        answered = g.pop("idempotency_location", None)
+        if g.pop("idempotency_saved", None) and response.status_code in (301, 302, 303) \
+                and answered != response.headers["Location"]:
             db.session.execute(update(IdempotencyKey).where(
                 IdempotencyKey.user_id == current_user.id, IdempotencyKey.key == key)
                 .values(location=response.headers["Location"]))
             db.session.commit()
         return response
     return wrapper
+
+
+def answer(location: str) -> None:
+    """The redirect this submission will answer with, stored with its key in the work's own
+    transaction: a view that knows it before committing saves a second write and commit."""
+    if has_request_context():
+        g.idempotency_location = location
 
 
 def _first_answer(key: str):
@@ -107,5 +116,5 @@ def _record_key(session: Session) -> None:
     """Store the key with the work the submission did, in the same transaction."""
     if not has_request_context() or g.get("idempotency_saved") or not g.get("idempotency_key"):
         return
-    session.add(IdempotencyKey(user_id=current_user.id, key=g.idempotency_key))
+    session.add(IdempotencyKey(user_id=current_user.id, key=g.idempotency_key, location=g.get("idempotency_location")))
     g.idempotency_saved = True

@@ -7,10 +7,10 @@ from flask_login import current_user, login_required
 
 from app import queries
 from app.extensions import db, limiter
-from app.models import Comment, Draft
+from app.models import Clause, Comment, Draft
 from app.services import attachments, comments, receipts, votes
 from app.services.rules import RuleError
-from app.views import humans, pages
+from app.views import humans, idempotency, pages
 from app.views.common import (
     comment_limit,
     draft_of,
@@ -23,7 +23,6 @@ from app.views.common import (
     whole_number,
 )
 from app.views.forms import CommentForm, EditForm, VoteForm, error_status
-from app.views.idempotency import idempotent
 
 bp = Blueprint("participation", __name__)
 
@@ -37,7 +36,7 @@ def _room_for_files():
 @bp.route("/drafts/<slug>/comments", methods=["POST"])
 @login_required
 @limiter.limit(comment_limit, key_func=user_or_address)
-@idempotent
+@idempotency.idempotent
 def post_comment(slug: str):
     """Post a comment on a clause or the whole draft, or a reply."""
     draft = get_draft(slug)
@@ -79,19 +78,23 @@ def post_comment(slug: str):
             form.quote.errors = [*form.quote.errors, exc.message]
             return again(400)
         raise
+    # what the answer needs is read before the commit expires it, and stored with the idempotency key
+    location, receipt = comment_url(draft, comment, clause), receipts.number("comment", comment.id)
+    idempotency.answer(location)
     db.session.commit()
     flash(_("Your comment was published."))
-    flash(_("Its receipt number is %(receipt)s. Keep it: it finds your input again.",
-            receipt=receipts.number("comment", comment.id)))
-    return redirect(comment_url(draft, comment))
+    flash(_("Its receipt number is %(receipt)s. Keep it: it finds your input again.", receipt=receipt))
+    return redirect(location)
 
 
-def comment_url(draft: Draft, comment: Comment) -> str:
+def comment_url(draft: Draft, comment: Comment, clause: Clause | None = None) -> str:
+    """Where a comment is shown; ``clause``, its clause in the comment's revision, when known."""
     if comment.parent_id:
         return url_for("reading.comment", slug=draft.slug, comment_id=comment.root_id, _anchor=f"c{comment.id}")
     if comment.clause_key:
-        return url_for("reading.clause", slug=draft.slug, eid=queries.clause_eid(comment.revision_id, comment.clause_key),
-                       _anchor=f"c{comment.id}")
+        eid = clause.eid if clause is not None and clause.revision_id == comment.revision_id \
+            else queries.clause_eid(comment.revision_id, comment.clause_key)
+        return url_for("reading.clause", slug=draft.slug, eid=eid, _anchor=f"c{comment.id}")
     return url_for("reading.draft_comments", slug=draft.slug, _anchor=f"c{comment.id}")
 
 
