@@ -206,6 +206,28 @@ def test_a_comment_hidden_in_the_database_leaves_search_counts(app, client, setu
     assert result["total"] == 0 and result["counts"]["kind"]["comment"] == 0
 
 
+def test_one_comment_hidden_and_another_restored_in_the_database_shows_in_search_at_once(app, client, setup):
+    """Search keeps the hidden comments per process under a stamp: as many hidden as before, but
+    others, must still be seen as a change."""
+    with app.app_context():
+        draft = db.session.scalar(select(Draft).where(Draft.slug == setup["slug"]))
+        other = comments.add_comment(db.session.get(User, setup["author"]), draft,
+                                     body="Museums should open on Sundays too.").id
+        db.session.commit()
+    assert client.get("/api/v1/search?q=sundays").get_json()["total"] == 2  # both indexed
+    swap = text("UPDATE comment SET status = CASE WHEN id = :a THEN 'hidden' ELSE 'visible' END WHERE id IN (:a, :b)")
+    with app.app_context():
+        db.session.execute(swap, {"a": other, "b": setup["comment"]})
+        db.session.commit()
+    found = client.get("/api/v1/search?q=sundays").get_json()
+    assert found["total"] == 1 and [h["id"] for h in found["groups"]["comment"]] == [setup["comment"]]
+    with app.app_context():  # as many hidden as before, another one
+        db.session.execute(swap, {"a": setup["comment"], "b": other})
+        db.session.commit()
+    found = client.get("/api/v1/search?q=sundays").get_json()
+    assert found["total"] == 1 and [h["id"] for h in found["groups"]["comment"]] == [other]
+
+
 def test_users_create_makes_a_moderator(app, runner):
     r = runner.invoke(args=["users", "create", "mod@example.org", "--role", "moderator", "--password-stdin"],
                       input="long enough password\n")

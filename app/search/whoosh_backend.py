@@ -40,7 +40,7 @@ from app.search.analysis import (
 )
 from app.search.base import Backend, EngineQuery, EngineResult
 from app.search.documents import KINDS, SearchDoc, Shown
-from app.search.whoosh_sets import GapPhrase, Only, Segment, View
+from app.search.whoosh_sets import GapPhrase, Only, Segment, View, known_phrases
 
 log = logging.getLogger(__name__)
 _WORDS = re.compile(r"\w+")
@@ -329,7 +329,9 @@ class WhooshBackend(Backend):
             if not docs or eq.offset >= len(docs):
                 result.hits[kind] = []
                 continue
-            q = Q.And([main, Only(searcher, docs, _unscored(Q.Term("kind", kind)))])
+            candidates = set(docs)
+            ranked = known_phrases(main, searcher, lambda phrase, c=candidates: sorted(view.phrase_docs(phrase, c)))
+            q = Q.And([ranked, Only(searcher, docs, _unscored(Q.Term("kind", kind)))])
             if eq.sort == "date":
                 hits = searcher.search(q, limit=end, sortedby="date", reverse=True)
             else:

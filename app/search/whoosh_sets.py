@@ -9,19 +9,27 @@ one kind (``Only``), so whoosh scores those and nothing else.
 """
 from __future__ import annotations
 
+import threading
 from array import array
 from bisect import bisect_left
-from collections import Counter
+from collections import Counter, OrderedDict
 
 from whoosh import query as Q
-from whoosh.matching import ListMatcher, NullMatcher, WrappingMatcher
+from whoosh.matching import (
+    IntersectionMatcher,
+    ListMatcher,
+    NullMatcher,
+    WrappingMatcher,
+)
 from whoosh.query.spans import Span, SpanNear2
+from whoosh.util import make_binary_tree
 
 from app.search.analysis import LANGUAGES
 from app.search.documents import KINDS
 
 _KINDS = tuple(KINDS)
 _PER_VIEW = ("kind", "lang", "draft")  # few terms with long posting lists: cached as sets per searcher
+LONG_POSTINGS = 1000  #: posting lists at least this long are kept as sets per segment
 
 
 class Segment:
@@ -36,6 +44,10 @@ class Segment:
         self.drafts = array("l", bytes(array("l").itemsize * n))
         self.sets: dict[tuple[str, str], frozenset] = {}
         self.unseen: dict[tuple, frozenset] = {}
+        self.terms: OrderedDict[tuple, frozenset] = OrderedDict()  # long posting lists, least recent first
+        self.terms_held = 0
+        self.terms_budget = max(50_000, 3 * n)  #: document numbers kept at most (~60 bytes each)
+        self.lock = threading.Lock()
         for field, table, code in (("kind", self.kinds, lambda t: _KINDS.index(t) + 1),
                                    ("lang", self.langs, lambda t: LANGUAGES.index(t) + 1),
                                    ("draft", self.drafts, int)):
@@ -43,6 +55,27 @@ class Segment:
                 value = code(raw.decode() if isinstance(raw, bytes) else raw)
                 for docnum in reader.postings(field, raw).all_ids():
                     table[docnum] = value
+
+    def term_docs(self, leaf, q: Q.Term) -> frozenset:
+        """The live documents of a term in this segment. Long posting lists are kept, least recently
+        used out first (Lucene keeps a per-segment query cache for the same reason): reading one
+        into a set costs a millisecond per few thousand documents, and common words ("2", "tax")
+        come back in most searches. Keyed by the live document count, which a deletion changes."""
+        key = (q.fieldname, q.text, leaf.reader().doc_count())
+        with self.lock:
+            docs = self.terms.get(key)
+            if docs is not None:
+                self.terms.move_to_end(key)
+                return docs
+        docs = frozenset(leaf.docs_for_query(q))
+        if len(docs) >= LONG_POSTINGS:
+            with self.lock:
+                if key not in self.terms:
+                    self.terms[key] = docs
+                    self.terms_held += len(docs)
+                while self.terms_held > self.terms_budget and len(self.terms) > 1:
+                    self.terms_held -= len(self.terms.popitem(last=False)[1])
+        return docs
 
     def hidden(self, reader, key: tuple, current: dict[int, int], drafts: set[int], all_revisions: bool):
         """This segment's documents of unpublished drafts and of revisions no longer current.
@@ -114,24 +147,29 @@ class View:
             sets.sort(key=len)
             found = sets[0].intersection(*sets[1:]) - unseen
             for phrase in phrases:
-                found = self._phrase(phrase, found)
+                found = self.phrase_docs(phrase, found)
             return found
         if isinstance(q, Q.Or):
             return set().union(*(self.docs(sub, unseen) for sub in q.subqueries))
         if _checkable(q):
             words = self._words(q)
-            return self._phrase(q, words[0].intersection(*words[1:]) - unseen)
+            return self.phrase_docs(q, words[0].intersection(*words[1:]) - unseen)
         if isinstance(q, Q.Term) and q.fieldname in _PER_VIEW:
             key = (q.fieldname, q.text)
             if key not in self._terms:
                 self._terms[key] = frozenset(self.searcher.docs_for_query(q))
             return self._terms[key] - unseen if unseen else self._terms[key]
+        if isinstance(q, Q.Term):
+            parts = [data.term_docs(sub, q) if not offset else {d + offset for d in data.term_docs(sub, q)}
+                     for sub, offset, data in self.leaves]
+            found = parts[0] if len(parts) == 1 else frozenset().union(*parts)
+            return found - unseen if unseen else found
         return set(self.searcher.docs_for_query(q)) - unseen
 
     def _words(self, phrase: Q.Phrase) -> list:
         return sorted((self.docs(Q.Term(phrase.fieldname, word)) for word in phrase.words), key=len)
 
-    def _phrase(self, phrase: Q.Phrase, candidates) -> set[int]:
+    def phrase_docs(self, phrase: Q.Phrase, candidates) -> set[int]:
         """The candidates where the phrase's words stand at their offsets from the first."""
         offsets = getattr(phrase, "offsets", None) or tuple(range(len(phrase.words)))
         field = self.searcher.schema[phrase.fieldname]
@@ -227,6 +265,74 @@ class Only(Q.Query):
         term = self.term.matcher(searcher, context)
         term.skip_to(ids[0])
         return ListMatcher(ids, all_weights=term.score())
+
+
+def known_phrases(query: Q.Query, searcher, holds) -> Q.Query:
+    """``query`` for ranking documents already known to match: each word-position phrase becomes a
+    KnownPhrase of the documents where ``holds(phrase)`` says it stands. Whoosh's own phrase matcher
+    reads the word positions of every document holding all the words on its way to the next one
+    asked for (every old revision's "статья ... 2"), for a score that is just its words' scores."""
+    if _checkable(query):
+        return KnownPhrase(searcher, query, holds(query))
+    return query if query.is_leaf() else query.apply(lambda sub: known_phrases(sub, searcher, holds))
+
+
+class KnownPhrase(Q.Query):
+    """A phrase whose documents (sorted) are already known, scored exactly as whoosh scores the
+    phrase: its words' term scores summed in the same tree, times the phrase's boost."""
+
+    def __init__(self, searcher, phrase: Q.Phrase, docs: list[int]):
+        self.phrase, self.docs = phrase, docs
+        self.fieldname, self.boost = phrase.fieldname, phrase.boost
+        self.offsets = {id(sub): offset for sub, offset in searcher.leaf_searchers()}
+
+    def __eq__(self, other):
+        return isinstance(other, KnownPhrase) and self.phrase == other.phrase and self.docs == other.docs
+
+    def __hash__(self):
+        return hash(self.phrase) ^ len(self.docs)
+
+    def is_leaf(self) -> bool:
+        return True
+
+    def estimate_size(self, ixreader=None) -> int:
+        return len(self.docs)
+
+    def matcher(self, searcher, context=None):
+        offset = self.offsets[id(searcher)]
+        lo = bisect_left(self.docs, offset)
+        hi = bisect_left(self.docs, offset + searcher.doc_count_all())
+        field = searcher.schema[self.fieldname]
+        terms = [Q.Term(self.fieldname, field.to_bytes(word)) for word in self.phrase.words]
+        if lo == hi or any((self.fieldname, t.text) not in searcher.reader() for t in terms):
+            return NullMatcher()
+        inner = make_binary_tree(IntersectionMatcher, [t.matcher(searcher, context) for t in terms])
+        m = _KnownMatcher([d - offset for d in self.docs[lo:hi]], inner)
+        return WrappingMatcher(m, boost=self.boost) if self.boost != 1.0 else m
+
+
+class _KnownMatcher(ListMatcher):
+    def __init__(self, ids: list[int], inner, position: int = 0):
+        super().__init__(ids, position=position)
+        self.inner = inner
+
+    def copy(self):
+        return _KnownMatcher(self._ids, self.inner.copy(), self._i)
+
+    def score(self) -> float:
+        doc = self.id()
+        if self.inner.id() < doc:
+            self.inner.skip_to(doc)
+        return self.inner.score()
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def max_quality(self) -> float:
+        return self.inner.max_quality()
+
+    def replace(self, minquality=0):
+        return self if self.is_active() else NullMatcher()
 
 
 class GapPhrase(Q.Phrase):
