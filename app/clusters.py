@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import queries
 from app.activity import activity_stamp
@@ -54,35 +54,45 @@ def _featurise(text: str) -> tuple[tuple[int, ...], int]:
     return found
 
 
+#: a comment committed late (PostgreSQL hands out ids before the commit, so a lower id can commit
+#: after a higher one was read) is looked for among this many ids below the newest read
+LATE_WINDOW = 2000
+
+
+class _Kept(NamedTuple):
+    """A draft's clusters as this process last brought them up to date."""
+    clusterer: campaigns.Clusterer
+    read: set[int]  #: ids of the comments read so far (public or not)
+    last_id: int  #: the highest of them
+    check: tuple  #: (public comments up to last_id, newest updated_at of any up to it), as read
+    place: dict[int, tuple]  #: top-level comment -> (clause key, proposal id)
+
+
 def draft_campaigns(draft: Draft) -> Campaigns:
     """The draft's public comments clustered, brought up to date once per change and process: new
-    comments are added to the clusters kept from before; a comment hidden or edited since (rare:
-    moderation, an edit) starts them again."""
+    comments are added to the clusters kept from before, reading only them; a comment hidden,
+    restored or edited since (rare: moderation, an edit) starts them again from all comments."""
     stamp = activity_stamp(draft)
     cache = current_app.extensions.setdefault(_CACHE, {})
     hit = cache.get(draft.id)
     if hit is not None and hit[0] == stamp:
         return hit[1]
-    rows = db.session.execute(select(Comment.id, Comment.body, Comment.parent_id, Comment.clause_key,
-                                     Comment.proposal_id)
-                              .where(Comment.draft_id == draft.id, queries.public(Comment))
-                              .order_by(Comment.id)).all()
-    with _UPDATING:  # threads of one process share the clusterer: one brings it up to date at a time
-        clusterer = hit[2] if hit is not None else None
-        if clusterer is None or not _grows(clusterer, rows):
-            clusterer = campaigns.Clusterer(featurise=_featurise)
-        for r in rows:
-            if r.id not in clusterer.parent:
-                clusterer.add(r.id, r.body)
-        grouped = clusterer.groups()
-    place = {r.id: (r.clause_key, r.proposal_id) for r in rows if r.parent_id is None}
-    clusters = tuple(tuple(g) for g in grouped if len(g) > 1)
+    with _UPDATING:  # threads of one process share what is kept: one brings it up to date at a time
+        kept = hit[2] if hit is not None else None
+        if kept is not None and _check(draft, kept.last_id) != kept.check:
+            kept = _take(draft, kept, kept.last_id - LATE_WINDOW, kept.last_id)  # committed late?
+            if _check(draft, kept.last_id) != kept.check:
+                kept = None  # hidden, restored or edited: start again
+        if kept is None:
+            kept = _Kept(campaigns.Clusterer(featurise=_featurise), set(), 0, (0, None), {})
+        kept = _take(draft, kept, kept.last_id, None)
+        clusters = tuple(tuple(g) for g in kept.clusterer.clusters())
     groups: dict[int, tuple[int, ...]] = {}
     for members in clusters:
         by_place: dict[tuple, list[int]] = defaultdict(list)
         for i in members:
-            if i in place:  # replies stay in their threads
-                by_place[place[i]].append(i)
+            if i in kept.place:  # replies stay in their threads
+                by_place[kept.place[i]].append(i)
         for ids in by_place.values():
             if len(ids) > 1:
                 group = tuple(sorted(ids))
@@ -90,11 +100,33 @@ def draft_campaigns(draft: Draft) -> Campaigns:
     found = Campaigns(clusters, groups, frozenset(i for i, group in groups.items() if group[0] != i))
     if len(cache) >= 1000:
         cache.clear()
-    cache[draft.id] = (stamp, found, clusterer)
+    cache[draft.id] = (stamp, found, kept)
     return found
 
 
-def _grows(clusterer: campaigns.Clusterer, rows) -> bool:
-    """Whether the comments clustered before are all still public with the same text."""
-    texts = {r.id: r.body for r in rows}
-    return all(i in texts and hash(texts[i]) == h for i, h in clusterer.texts.items())
+def _take(draft: Draft, kept: _Kept, after: int, upto: int | None) -> _Kept:
+    """Read the draft's comments with ids in (after, upto] not read before, and cluster the public ones."""
+    query = select(Comment.id, Comment.body, Comment.parent_id, Comment.clause_key, Comment.proposal_id,
+                   Comment.updated_at, queries.public(Comment).label("shown")) \
+        .where(Comment.draft_id == draft.id, Comment.id > after).order_by(Comment.id)
+    rows = db.session.execute(query if upto is None else query.where(Comment.id <= upto)).all()
+    count, newest = kept.check
+    for r in rows:
+        if r.id in kept.read:
+            continue
+        kept.read.add(r.id)
+        newest = r.updated_at if newest is None else max(newest, r.updated_at)
+        if r.shown:
+            count += 1
+            kept.clusterer.add(r.id, r.body)
+            if r.parent_id is None:
+                kept.place[r.id] = (r.clause_key, r.proposal_id)
+    return kept._replace(last_id=max(kept.last_id, rows[-1].id if rows else 0), check=(count, newest))
+
+
+def _check(draft: Draft, last_id: int) -> tuple:
+    """What _take counted up to ``last_id``, read again: it differs when a comment was hidden,
+    restored or edited since (moderation and edits set ``updated_at``), or committed late."""
+    return tuple(db.session.execute(
+        select(func.count().filter(queries.public(Comment)), func.max(Comment.updated_at))
+        .where(Comment.draft_id == draft.id, Comment.id <= last_id)).one())

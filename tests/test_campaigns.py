@@ -6,6 +6,7 @@ import re
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text as sql_text
 
 from app import activity
 from app.extensions import db
@@ -195,3 +196,22 @@ def test_clusters_kept_between_page_views_take_in_new_copies_and_drop_hidden_one
     assert expected == [[ids[0], ids[1], ids[3], ids[4], more[0]]]
     similar = client.get(f"/drafts/{slug}/comments/{ids[0]}/similar").get_data(as_text=True)
     assert shown_comments(similar) == expected[0]
+
+
+def test_a_copy_committed_late_with_a_lower_id_still_joins_its_campaign(app, client, campaign, make_user):
+    """PostgreSQL hands out ids before the commit: a comment can become visible after one with a
+    higher id was already taken into the clusters kept by a process."""
+    slug, ids = campaign
+    people = [make_user(), make_user()]
+
+    def add_with_id(who: int, text: str, new_id: int) -> None:
+        with app.app_context():
+            draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+            old = comments.add_comment(db.session.get(User, who), draft, body=text).id
+            db.session.execute(sql_text("UPDATE comment SET id = :new WHERE id = :old"), {"new": new_id, "old": old})
+            db.session.commit()
+
+    add_with_id(people[0], VARIANTS[2], max(ids) + 10)
+    assert "and 5 similar comments" in client.get(f"/drafts/{slug}/comments").get_data(as_text=True)
+    add_with_id(people[1], VARIANTS[4], max(ids) + 5)
+    assert "and 6 similar comments" in client.get(f"/drafts/{slug}/comments").get_data(as_text=True)

@@ -79,6 +79,7 @@ class Clusterer:
         self.signatures: dict[int, tuple[int, ...]] = {}
         self.sizes: dict[int, int] = {}
         self.buckets: dict[tuple, list[int]] = defaultdict(list)
+        self.members: dict[int, list[int]] = {}  #: root -> ids, for clusters of two or more
 
     def find(self, x: int) -> int:
         parent = self.parent
@@ -90,7 +91,9 @@ class Clusterer:
     def _union(self, x: int, y: int) -> None:
         rx, ry = self.find(x), self.find(y)
         if rx != ry:
-            self.parent[max(rx, ry)] = min(rx, ry)
+            root, other = min(rx, ry), max(rx, ry)
+            self.parent[other] = root
+            self.members[root] = self.members.pop(root, [root]) + self.members.pop(other, [other])
 
     def add(self, item_id: int, text: str) -> None:
         self.parent[item_id] = item_id
@@ -113,12 +116,14 @@ class Clusterer:
                     self._union(other, item_id)
             members.append(item_id)
 
+    def clusters(self) -> list[list[int]]:
+        """The groups of two or more, ordered by size, then first id: without visiting every id."""
+        return sorted((sorted(ids) for ids in self.members.values()), key=lambda g: (-len(g), g[0]))
+
     def groups(self) -> list[list[int]]:
         """Every id in exactly one group, ordered by size, then first id."""
-        groups: dict[int, list[int]] = defaultdict(list)
-        for item_id in sorted(self.parent):
-            groups[self.find(item_id)].append(item_id)
-        return sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+        grouped = {i for ids in self.members.values() for i in ids}
+        return self.clusters() + [[i] for i in sorted(self.parent) if i not in grouped]
 
 
 def cluster(items: list[tuple[int, str]], threshold: float = THRESHOLD,
