@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import defaultdict
 from typing import NamedTuple
 
@@ -40,7 +41,13 @@ class Campaigns(NamedTuple):
 _CACHE = "muhokama.campaigns"
 _FEATURES = "muhokama.campaign_features"
 _MAX_FEATURES = 20_000  #: about 1 KB each
-_UPDATING = threading.Lock()
+_LOCKS: dict[int, threading.Lock] = {}  #: per draft: one thread of a process brings its clusters up to date
+#: a page waits at most CLUSTER_BUDGET_SECONDS (config) for clusters: a draft's first 10,000 comments
+#: take seconds to cluster, so a process that has none yet (just started) takes them in over several
+#: page views and shows what it has meanwhile (copies not yet grouped are shown one by one)
+BUDGET_SECONDS = 0.25
+_BATCH = 2000  #: comments read at a time
+_EMPTY = Campaigns((), {}, frozenset())
 
 
 def _featurise(text: str) -> tuple[tuple[int, ...], int]:
@@ -71,22 +78,31 @@ class _Kept(NamedTuple):
 def draft_campaigns(draft: Draft) -> Campaigns:
     """The draft's public comments clustered, brought up to date once per change and process: new
     comments are added to the clusters kept from before, reading only them; a comment hidden,
-    restored or edited since (rare: moderation, an edit) starts them again from all comments."""
+    restored or edited since (rare: moderation, an edit) starts them again from all comments. The
+    work a page view does is bounded (BUDGET_SECONDS); another thread already at it is not waited for."""
     stamp = activity_stamp(draft)
     cache = current_app.extensions.setdefault(_CACHE, {})
     hit = cache.get(draft.id)
     if hit is not None and hit[0] == stamp:
         return hit[1]
-    with _UPDATING:  # threads of one process share what is kept: one brings it up to date at a time
+    lock = _LOCKS.setdefault(draft.id, threading.Lock())
+    if not lock.acquire(blocking=False):
+        return hit[1] if hit is not None else _EMPTY
+    try:
+        deadline = time.monotonic() + current_app.config.get("CLUSTER_BUDGET_SECONDS", BUDGET_SECONDS)
         kept = hit[2] if hit is not None else None
         if kept is not None and _check(draft, kept.last_id) != kept.check:
-            kept = _take(draft, kept, kept.last_id - LATE_WINDOW, kept.last_id)  # committed late?
+            kept, _ = _take(draft, kept, kept.last_id - LATE_WINDOW, kept.last_id, None)  # committed late?
             if _check(draft, kept.last_id) != kept.check:
                 kept = None  # hidden, restored or edited: start again
         if kept is None:
             kept = _Kept(campaigns.Clusterer(featurise=_featurise), set(), 0, (0, None), {})
-        kept = _take(draft, kept, kept.last_id, None)
+        kept, done = _take(draft, kept, kept.last_id, None, deadline)  # at least 50 comments a view
+        while not done and time.monotonic() < deadline:
+            kept, done = _take(draft, kept, kept.last_id, None, deadline)
         clusters = tuple(tuple(g) for g in kept.clusterer.clusters())
+    finally:
+        lock.release()
     groups: dict[int, tuple[int, ...]] = {}
     for members in clusters:
         by_place: dict[tuple, list[int]] = defaultdict(list)
@@ -100,18 +116,24 @@ def draft_campaigns(draft: Draft) -> Campaigns:
     found = Campaigns(clusters, groups, frozenset(i for i, group in groups.items() if group[0] != i))
     if len(cache) >= 1000:
         cache.clear()
-    cache[draft.id] = (stamp, found, kept)
+    cache[draft.id] = (stamp if done else None, found, kept)  # not done: the next view goes on
     return found
 
 
-def _take(draft: Draft, kept: _Kept, after: int, upto: int | None) -> _Kept:
-    """Read the draft's comments with ids in (after, upto] not read before, and cluster the public ones."""
+def _take(draft: Draft, kept: _Kept, after: int, upto: int | None, deadline: float | None) -> tuple[_Kept, bool]:
+    """Read the draft's comments with ids in (after, upto] not read before, and cluster the public
+    ones, in id order; returns what is kept and whether all were taken before ``deadline``."""
     query = select(Comment.id, Comment.body, Comment.parent_id, Comment.clause_key, Comment.proposal_id,
                    Comment.updated_at, queries.public(Comment).label("shown")) \
-        .where(Comment.draft_id == draft.id, Comment.id > after).order_by(Comment.id)
+        .where(Comment.draft_id == draft.id, Comment.id > after).order_by(Comment.id).limit(_BATCH)
     rows = db.session.execute(query if upto is None else query.where(Comment.id <= upto)).all()
     count, newest = kept.check
-    for r in rows:
+    last_id, done = kept.last_id, len(rows) < _BATCH
+    for n, r in enumerate(rows):
+        if deadline is not None and n % 50 == 49 and time.monotonic() > deadline:
+            done = False
+            break
+        last_id = max(last_id, r.id)
         if r.id in kept.read:
             continue
         kept.read.add(r.id)
@@ -121,7 +143,7 @@ def _take(draft: Draft, kept: _Kept, after: int, upto: int | None) -> _Kept:
             kept.clusterer.add(r.id, r.body)
             if r.parent_id is None:
                 kept.place[r.id] = (r.clause_key, r.proposal_id)
-    return kept._replace(last_id=max(kept.last_id, rows[-1].id if rows else 0), check=(count, newest))
+    return kept._replace(last_id=last_id, check=(count, newest)), done
 
 
 def _check(draft: Draft, last_id: int) -> tuple:

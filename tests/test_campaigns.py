@@ -154,7 +154,8 @@ def test_a_new_comment_is_compared_with_its_buckets_not_with_the_whole_draft(app
         for i in range(300):
             comments.add_comment(person, draft, body=f"Comment load-{i % 40}-{i}: answer sooner.")
         db.session.commit()
-    assert client.get(f"/drafts/{slug}/comments").status_code == 200  # the clusters, computed once
+    app.config["CLUSTER_BUDGET_SECONDS"] = 60  # all 300 taken in by this first view, however slow the machine
+    assert client.get(f"/drafts/{slug}/comments").status_code == 200
     calls = []
     real = campaigns.similarity
     monkeypatch.setattr(campaigns, "similarity", lambda a, b: calls.append(1) or real(a, b))
@@ -215,3 +216,22 @@ def test_a_copy_committed_late_with_a_lower_id_still_joins_its_campaign(app, cli
     assert "and 5 similar comments" in client.get(f"/drafts/{slug}/comments").get_data(as_text=True)
     add_with_id(people[1], VARIANTS[4], max(ids) + 5)
     assert "and 6 similar comments" in client.get(f"/drafts/{slug}/comments").get_data(as_text=True)
+
+
+def test_a_page_clusters_within_its_budget_and_the_next_views_go_on(app, client, make_user, make_draft):
+    """A process with no clusters yet (just started) does not make one reader wait for all of a
+    large draft's comments: each view takes in what its budget allows and shows what it has."""
+    slug = make_draft()
+    author = make_user()
+    with app.app_context():
+        draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+        person = db.session.get(User, author)
+        for i in range(120):
+            comments.add_comment(person, draft, body=f"{CAMPAIGN} Signed by resident number {i}.")
+        db.session.commit()
+    app.config["CLUSTER_BUDGET_SECONDS"] = 0  # as if every view ran out of time at once
+    views = 0
+    while "and 119 similar comments" not in client.get(f"/drafts/{slug}/comments").get_data(as_text=True):
+        views += 1
+        assert views < 120 // 50 + 5  # each view takes in at least one batch of 50
+    assert views > 0

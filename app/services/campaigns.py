@@ -63,7 +63,7 @@ def features(text: str) -> tuple[tuple[int, ...], int]:
 #: campaign's copies meet in many bands, so the first members find it; without a bound, thousands of
 #: short comments alike in a few words but below the threshold (a template with names filled in)
 #: made every pair of them a comparison: quadratic, seconds per page view on a busy draft.
-BUCKET_PEERS = 64
+BUCKET_PEERS = 16
 
 
 class Clusterer:
