@@ -95,6 +95,9 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--comments", type=int, default=10_000)
+    parser.add_argument("--warmup", type=int, default=20,
+                        help="seconds of the signed-in mix before measuring: each process clusters the draft's "
+                             "comments and fills its caches once (reported apart)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="muhokama-bench-mix-"))
     if args.db == "postgresql":
@@ -120,6 +123,9 @@ def main() -> None:
                                              "langs": ", ".join(lua_str(lang) for lang in LANGUAGES),
                                              "cookies": ", ".join(lua_str(c) for c in pool)})
                 scripts[label] = script
+            warm = wrk(app.base + "/", args.warmup, scripts["signed in"]) if args.warmup else None
+            if warm:
+                print(f"  warm-up (signed in, {args.warmup} s): {warm['rps']:.0f} req/s, p99 {warm['p99_ms']:.1f} ms")
             for _ in range(args.repeat):  # interleaved, so drift in the machine's load hits all alike
                 for label in results:
                     r = wrk(bare.base + "/", args.duration) if label == "bare" else \
@@ -134,7 +140,8 @@ def main() -> None:
             app.stop()
         base = statistics.median(results["bare"])
         report = {"db": args.db, "urls": len(urls), "languages": LANGUAGES, "duration_s": args.duration,
-                  "repeat": args.repeat, "load_1min": os.getloadavg()[0],
+                  "repeat": args.repeat, "load_1min": os.getloadavg()[0], "warmup_s": args.warmup,
+                  "warmup": {"req_per_s": round(warm["rps"], 1), "p99_ms": warm["p99_ms"]} if warm else None,
                   "req_per_s": {k: spread(v) for k, v in results.items()},
                   "p99_ms": {k: spread(v) for k, v in p99.items()},
                   "ratio_to_bare": {k: {"median": round(statistics.median(v) / base, 3),
