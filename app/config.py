@@ -69,6 +69,9 @@ def from_env() -> dict:
         # X-Request-Start) gets 503 at once; 0 turns it off. Busy answers carry Retry-After.
         "MAX_QUEUE_SECONDS": float(os.environ.get("MAX_QUEUE_SECONDS", "0")),
         "RETRY_AFTER_SECONDS": int(os.environ.get("RETRY_AFTER_SECONDS", "5")),
+        # the most a page view spends grouping a draft's copied comments (a process taking in a large
+        # draft for the first time does it over several views, showing what it has meanwhile)
+        "CLUSTER_BUDGET_SECONDS": float(os.environ.get("CLUSTER_BUDGET_SECONDS", "0.25")),
     }
 
 
