@@ -7,7 +7,13 @@ from datetime import timedelta
 
 from app.clock import utcnow
 from app.models import BudgetRound, User
-from app.services import accounts, budget, budget_ballots, budget_mahallas, budget_tracking
+from app.services import (
+    accounts,
+    budget,
+    budget_ballots,
+    budget_mahallas,
+    budget_tracking,
+)
 
 DISTRICT = "Bogʻbon district (sample)"
 DISTRICT_STAFF_EMAIL = "district@demo.muhokama.test"

@@ -97,7 +97,7 @@ def _commit() -> None:
         with click.progressbar(length=outbox.pending_count(), label="Indexing for search", file=sys.stderr) as bar:
             while n := outbox.process(get_backend(), blocking=True):
                 bar.update(n)
-    except Exception:  # noqa: BLE001 - the data is committed; only the index lags
+    except Exception:
         db.session.rollback()
         logging.getLogger(__name__).exception("search index not updated; run `flask search process`")
 

@@ -1,8 +1,8 @@
 """The one clock: aware UTC datetimes, stored as such on every backend."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

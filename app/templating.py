@@ -1,7 +1,7 @@
 """Template filters and helpers: sanitised Markdown, dates in the reader's zone."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import urlencode
 
@@ -109,7 +109,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["dt"] = format_moment
     # in-app notifications are stored in English with their parameters, shown in the reader's language
     app.jinja_env.globals["notification_text"] = notification_text
-    app.jinja_env.filters["iso"] = lambda value: value.astimezone(timezone.utc).isoformat() if value else ""
+    app.jinja_env.filters["iso"] = lambda value: value.astimezone(UTC).isoformat() if value else ""
     app.jinja_env.globals["time_left"] = time_left
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["page_url"] = page_url

@@ -18,7 +18,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-from app.services.campaigns import cluster, normalise  # noqa: E402 - after the path is set
+from app.services.campaigns import cluster, normalise
 
 # ../shared/corpus from the main checkout, ../../shared/corpus from a worktree under wt/
 CORPUS = next((p / "shared" / "corpus" / "comments" for p in (REPO.parent, REPO.parent.parent)

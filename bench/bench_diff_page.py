@@ -67,9 +67,9 @@ def main() -> None:
         app = make_app(Path(tmp))
         logging.disable(logging.INFO)
         from app import queries
-        from drafts.lineage import totals as change_totals
-        from app.services import revisions
         from app.extensions import db
+        from app.services import revisions
+        from drafts.lineage import totals as change_totals
         now = datetime.now(UTC)
         with app.app_context():
             t = time.perf_counter()

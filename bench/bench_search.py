@@ -51,9 +51,9 @@ def load_corpus(app, n_comments: int, seed: int = 42) -> dict:
     from sqlalchemy import delete, insert, select
 
     import drafts
-    from app.services import accounts, revisions
     from app.extensions import db
     from app.models import Clause, Comment, Draft, Revision, SearchOutbox, User
+    from app.services import accounts, revisions
     rng = random.Random(seed)
     index = json.loads((CORPUS / "index.json").read_text())
     now = datetime.now(UTC)

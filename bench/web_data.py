@@ -45,11 +45,11 @@ def seed(tmp: Path, n_comments: int, n_users: int = 300, seed_value: int = 42) -
     from sqlalchemy import delete, insert, select, text
 
     from app import config, create_app, queries
-    from app.services import accounts, revisions
     from app.extensions import db
     from app.models import Clause, ClauseVote, Comment, SearchOutbox, User
     from app.search import get_backend
     from app.search.outbox import all_docs as _all_docs
+    from app.services import accounts, revisions
 
     started = time.perf_counter()
     app = create_app({**config.from_env(), "SECRET_KEY": SECRET, "SQLALCHEMY_DATABASE_URI": database_url(tmp),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -48,6 +48,7 @@ def make_config(url: str, tmp_path: Path, **extra) -> dict:
 
 def _migrate(app) -> None:
     import flask_migrate
+
     from app.extensions import db
     with app.app_context():
         flask_migrate.upgrade()
@@ -97,6 +98,7 @@ def pg_database(worker_id, tmp_path_factory):
 
 def _truncate_pg(app) -> None:
     from sqlalchemy import text
+
     from app.extensions import db
     with app.app_context():
         # search_document is PostgreSQL-only (migration 0002), so it is not in the models' metadata
@@ -152,8 +154,8 @@ def runner(app):
 @pytest.fixture
 def make_user(app):
     """Create a user: ``make_user("a@example.org", role="staff", agency="Ministry")``."""
-    from app.services import accounts
     from app.extensions import db
+    from app.services import accounts
     counter = iter(range(1, 10_000))
 
     def make(email: str | None = None, *, password: str = "correct horse battery", role: str = "citizen",
@@ -194,12 +196,12 @@ Everyone may read in a public library free of charge.
 @pytest.fixture
 def make_draft(app):
     """Create and publish a draft from Markdown: ``make_draft(text=..., open=True)`` -> slug."""
-    from app.services import revisions
     from app.extensions import db
+    from app.services import revisions
 
     def make(text: str = SAMPLE_MD, *, title: str = "Law on Public Libraries", agency: str = "Ministry of Culture",
              is_open: bool = True, slug: str | None = None, lang: str = "en", published: bool = True):
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         opens, closes = (now - timedelta(days=1), now + timedelta(days=30)) if is_open else \
             (now - timedelta(days=30), now - timedelta(days=1))
         with app.app_context():

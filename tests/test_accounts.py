@@ -85,8 +85,8 @@ def test_login_with_csrf_enabled_uses_the_token_from_the_form(app_factory):
     """With CSRF on, the login form carries a token and posting it works end to end."""
     import re
     app = app_factory(WTF_CSRF_ENABLED=True)
-    from app.services import accounts
     from app.extensions import db
+    from app.services import accounts
     with app.app_context():
         accounts.create_user(email="amina@example.org", password=PASSWORD, display_name="Amina", confirmed=True)
         db.session.commit()

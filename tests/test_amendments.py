@@ -6,8 +6,15 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import (Attribution, Comment, Draft, Notification, Proposal, ProposalVote,
-                        Revision)
+from app.models import (
+    Attribution,
+    Comment,
+    Draft,
+    Notification,
+    Proposal,
+    ProposalVote,
+    Revision,
+)
 
 LAW = """# Law on Public Libraries
 

@@ -3,9 +3,9 @@ import pytest
 from sqlalchemy import select
 
 from app import queries
-from app.services import comments
 from app.extensions import db
 from app.models import Comment, Draft, User
+from app.services import comments
 
 
 def seed_comments(app, slug, n, make_user):

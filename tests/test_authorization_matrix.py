@@ -15,7 +15,15 @@ from app import queries
 from app.clock import utcnow
 from app.extensions import db
 from app.models import BudgetPhone, BudgetProject, Draft, User
-from app.services import attachments, budget, budget_photos, comments, imports, positions, proposals
+from app.services import (
+    attachments,
+    budget,
+    budget_photos,
+    comments,
+    imports,
+    positions,
+    proposals,
+)
 
 WHO = ("anonymous", "citizen_a", "citizen_b", "moderator", "other_staff", "staff", "admin")
 ANYONE = set(WHO)

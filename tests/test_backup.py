@@ -8,12 +8,12 @@ import os
 import tarfile
 
 import pytest
+from conftest import PG_ADMIN_URL, make_config
 from PIL import Image
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Attachment, BudgetProject, BudgetRound, Comment, Draft, User
-from conftest import PG_ADMIN_URL, make_config
 
 
 def _summary(app) -> dict:

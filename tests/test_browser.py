@@ -37,8 +37,8 @@ def live_server(app_factory, smtp):  # noqa: F811
     """The app on a migrated SQLite file, served by werkzeug in a thread, mailing to ``smtp``."""
     from werkzeug.serving import make_server
 
-    from app.services import revisions
     from app.extensions import db
+    from app.services import revisions
     app = app_factory(WTF_CSRF_ENABLED=True, **smtp.config)
     now = datetime.now(UTC)
     with app.app_context():

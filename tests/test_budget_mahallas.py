@@ -10,7 +10,15 @@ from sqlalchemy import func, select
 
 from app.clock import utcnow
 from app.extensions import db
-from app.models import BudgetBallot, BudgetMahalla, BudgetPhone, BudgetProject, BudgetRound, BudgetVoter, User
+from app.models import (
+    BudgetBallot,
+    BudgetMahalla,
+    BudgetPhone,
+    BudgetProject,
+    BudgetRound,
+    BudgetVoter,
+    User,
+)
 from app.services import budget, budget_anomalies
 
 

@@ -1,10 +1,10 @@
 """The flask commands staff use: users create, drafts import, demo."""
 import pytest
+from conftest import CORPUS, SAMPLE_MD
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Comment, Draft, Revision, User
-from conftest import CORPUS, SAMPLE_MD
 
 
 def test_users_create_with_password_from_stdin(app, runner):

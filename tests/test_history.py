@@ -3,10 +3,18 @@ looked", following and notifications, and the integrity check."""
 import pytest
 from sqlalchemy import func, select, text
 
-from app.services import revisions
 from app.extensions import db
+from app.models import (
+    Attribution,
+    Comment,
+    Draft,
+    Follow,
+    Notification,
+    Proposal,
+    Revision,
+)
+from app.services import revisions
 from drafts.lineage import compare_by_key, fold, sides
-from app.models import Attribution, Comment, Draft, Follow, Notification, Proposal, Revision
 
 # Revision 2 of SAMPLE_MD: Article 1 reworded, Article 2 removed, Article 3 renumbered to 2, a new
 # Article 3 whose text carries HTML (which must be shown as text, never run).

@@ -6,11 +6,9 @@ import re
 import subprocess
 import sys
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
-
 from conftest import REPO, login
 from test_parallel_versions import demo_russian
 
@@ -47,7 +45,7 @@ def test_catalogues_hold_every_string_of_the_code(tmp_path):
 def test_uzbek_latin_uses_the_official_letters():
     """oʻ gʻ with U+02BB, never an ASCII apostrophe or U+2018."""
     bad = [m.string for m in _catalogue("uz") if m.id and re.search(r"[og]['‘’`]", " ".join(
-        m.string if isinstance(m.string, tuple) else [m.string]), re.I)]
+        m.string if isinstance(m.string, tuple) else [m.string]), re.IGNORECASE)]
     assert bad == []
 
 
@@ -56,7 +54,7 @@ def test_uzbek_latin_uses_the_official_letters():
 #: English words that never occur in Russian or Uzbek interface text (after user content is removed)
 ENGLISH = re.compile(r"\b(the|and|your|this|with|from|you|are|was|not|has|have|will|can|please|there|"
                      r"which|been|here|yet|into|only|comment|comments|draft|drafts|proposal|vote|votes|"
-                     r"clause|revision|search|log|sign|password|email|account|notifications?)\b", re.I)
+                     r"clause|revision|search|log|sign|password|email|account|notifications?)\b", re.IGNORECASE)
 SKIP_TAGS = {"script", "style"}
 SHOWN_ATTRS = ("aria-label", "placeholder", "title", "alt")
 
@@ -117,9 +115,27 @@ def _uzbek_content(app) -> dict:
     from sqlalchemy import select, update
 
     from app.extensions import db
-    from app.models import (Agency, AuditLog, BudgetComplaint, BudgetMahalla, BudgetPhoto, BudgetProject,
-                            BudgetRound, BudgetUpdate, Clause, Comment, CommentVersion, DeadlineChange,
-                            Disposition, Draft, Notification, Position, Proposal, Revision, User)
+    from app.models import (
+        Agency,
+        AuditLog,
+        BudgetComplaint,
+        BudgetMahalla,
+        BudgetPhoto,
+        BudgetProject,
+        BudgetRound,
+        BudgetUpdate,
+        Clause,
+        Comment,
+        CommentVersion,
+        DeadlineChange,
+        Disposition,
+        Draft,
+        Notification,
+        Position,
+        Proposal,
+        Revision,
+        User,
+    )
     with app.app_context():
         db.session.execute(update(Draft).values(title="Suvdan foydalanish toʻgʻrisida", summary="Qisqa mazmun"))
         db.session.execute(update(Revision).values(title="Suvdan foydalanish toʻgʻrisida", change_note="Tuzatishlar"))

@@ -35,8 +35,8 @@ def register(client, email="amina@example.org", name="Amina", password=PASSWORD)
 
 
 def add_user(app, email, name, password=PASSWORD, confirmed=True):
-    from app.services import accounts
     from app.extensions import db
+    from app.services import accounts
     with app.app_context():
         accounts.create_user(email=email, password=password, display_name=name, confirmed=confirmed)
         db.session.commit()

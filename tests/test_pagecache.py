@@ -1,17 +1,19 @@
 """Anonymous public pages are micro-cached per process; logged-in readers always get fresh pages."""
+from datetime import UTC
+
+from conftest import SAMPLE_MD
 from sqlalchemy import select
 
 from app import queries
-from app.services import accounts, comments, revisions
 from app.extensions import db
 from app.models import Draft, User
-from conftest import SAMPLE_MD
+from app.services import accounts, comments, revisions
 
 
 def test_anonymous_pages_are_kept_briefly_and_members_see_fresh_counts(app_factory):
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
     app = app_factory(PAGE_CACHE_SECONDS=300)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with app.app_context():
         draft = revisions.import_draft(SAMPLE_MD.encode(), fmt="md", title="Cached law", agency_name="A", lang="en",
                                       opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=9), author=None)

@@ -1,5 +1,6 @@
 """Citizens comment on clauses, reply, state a stance, vote and edit, through the HTML forms."""
 import re
+from datetime import UTC
 
 import pytest
 from sqlalchemy import func, select
@@ -235,11 +236,13 @@ def _redis_url() -> str:
 def test_posting_too_fast_is_429_with_a_message(app_factory, storage):
     uri = "memory://" if storage == "memory" else _redis_url()
     app = app_factory(RATELIMIT_ENABLED=True, COMMENT_RATE_LIMIT="3/minute", RATELIMIT_STORAGE_URI=uri)
+    from datetime import datetime, timedelta
+
     from conftest import SAMPLE_MD
-    from datetime import datetime, timedelta, timezone
+
     from app.services import accounts, revisions
     with app.app_context():
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         draft = revisions.import_draft(SAMPLE_MD.encode(), fmt="md", title="T", agency_name="A", lang="en",
                                       opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1), author=None)
         db.session.commit()

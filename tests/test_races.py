@@ -5,12 +5,11 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
+from conftest import SAMPLE_MD
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ClauseVote, Draft, Revision
-from conftest import SAMPLE_MD
 
 
 def _clients(app, uid, login_as, n):

@@ -1,6 +1,6 @@
 """Reading needs no account: home, list, draft pages, revisions, permalinks."""
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +14,7 @@ def test_home_lists_open_consultations_closing_soon_first(app, client, make_draf
     make_draft(title="Closed law", slug="closed", is_open=False)
     with app.app_context():
         soon = db.session.scalar(select(Draft).where(Draft.slug == "late"))
-        soon.closes_at = datetime.now(timezone.utc) + timedelta(days=40)
+        soon.closes_at = datetime.now(UTC) + timedelta(days=40)
         db.session.commit()
     make_draft(title="Soon law", slug="soon")
     html = client.get("/").get_data(as_text=True)
@@ -78,7 +78,7 @@ def test_dates_are_shown_in_the_readers_time_zone(app, client, make_draft):
     slug = make_draft()
     with app.app_context():
         draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
-        draft.closes_at = datetime(2030, 1, 1, 20, 30, tzinfo=timezone.utc)
+        draft.closes_at = datetime(2030, 1, 1, 20, 30, tzinfo=UTC)
         db.session.commit()
     tashkent = client.get(f"/drafts/{slug}").get_data(as_text=True)  # default zone: UTC+5
     assert "Jan 2, 2030, 1:30" in tashkent

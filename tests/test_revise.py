@@ -3,13 +3,13 @@ law revised end to end (comments follow their clause; the diff shows word change
 import io
 
 import pytest
+from conftest import CORPUS, SAMPLE_MD
 from sqlalchemy import func, select
+from test_history import V2_MD
 
 import drafts
 from app.extensions import db
 from app.models import Clause, Draft, Revision
-from conftest import CORPUS, SAMPLE_MD
-from test_history import V2_MD
 
 DC = CORPUS / "us-dc-code-t2-ch5"
 

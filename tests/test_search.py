@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select, text, update
 
 from app import queries
-from app.services import comments, revisions
 from app.extensions import db
 from app.models import Comment, Draft, User
+from app.services import comments, revisions
 
 TAX_MD = """# Tax Code
 

@@ -1,11 +1,11 @@
 """Several worker processes writing to one SQLite file at once: nobody sees "database is locked"."""
 import multiprocessing as mp
 
+from conftest import login, make_config
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Comment, ClauseVote
-from conftest import login, make_config
+from app.models import ClauseVote, Comment
 
 
 def _worker(url, tmp, user_ids, slug, key, eid, n, out):

@@ -1,13 +1,13 @@
 """Staff publish drafts (upload or paste, preview, publish) and change deadlines in public."""
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from conftest import CORPUS, SAMPLE_MD
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import DeadlineChange, Draft
-from conftest import CORPUS, SAMPLE_MD
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def test_paste_preview_then_publish(app, client, staff):
         draft = db.session.scalar(select(Draft))
         assert draft.title == "Law on Museums" and draft.agency.name == "Ministry of Culture"
         # 09:00 in Tashkent (the default zone) is 04:00 UTC
-        assert draft.opens_at == datetime(2026, 1, 1, 4, 0, tzinfo=timezone.utc)
+        assert draft.opens_at == datetime(2026, 1, 1, 4, 0, tzinfo=UTC)
     assert "free of charge" in client.get(r.headers["Location"]).get_data(as_text=True)
 
 

@@ -15,7 +15,15 @@ from sqlalchemy import and_, func, select
 
 from app import queries
 from app.extensions import db
-from app.models import BudgetProject, BudgetRound, Clause, Comment, Draft, Revision, User
+from app.models import (
+    BudgetProject,
+    BudgetRound,
+    Clause,
+    Comment,
+    Draft,
+    Revision,
+    User,
+)
 from app.search.analysis import detect_language
 
 BATCH = 500

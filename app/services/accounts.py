@@ -30,7 +30,7 @@ _CYRILLIC = dict(zip(
      "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya", "o", "q", "g", "h"]))
 
 
-def unique_slug(model: type[Agency] | type[Draft], text: str, max_len: int = 80) -> str:
+def unique_slug(model: type[Agency | Draft], text: str, max_len: int = 80) -> str:
     """A slug for ``text`` not yet used by any row of ``model`` (``-2``, ``-3``... appended)."""
     base = slugify(text, max_len)
     slug, n = base, 1

@@ -8,7 +8,7 @@ import hashlib
 import operator
 import re
 import unicodedata
-from collections import defaultdict
+from array import array
 from collections.abc import Callable
 
 from sqlalchemy import select
@@ -75,10 +75,10 @@ class Clusterer:
         self.featurise, self.threshold = featurise, threshold
         self.parent: dict[int, int] = {}
         self.texts: dict[int, int] = {}  #: id -> hash of the text it was added with (to see edits)
-        self.exact: dict[str, int] = {}
-        self.signatures: dict[int, tuple[int, ...]] = {}
+        self.exact: dict[bytes, int] = {}
+        self.signatures: dict[int, array] = {}  #: 1 KB each as machine words (a tuple of ints is 5 KB)
         self.sizes: dict[int, int] = {}
-        self.buckets: dict[tuple, list[int]] = defaultdict(list)
+        self.buckets: dict[int, int | list[int]] = {}  #: by hash of (band, its rows): an id, or ids
         self.members: dict[int, list[int]] = {}  #: root -> ids, for clusters of two or more
 
     def find(self, x: int) -> int:
@@ -98,15 +98,24 @@ class Clusterer:
     def add(self, item_id: int, text: str) -> None:
         self.parent[item_id] = item_id
         self.texts[item_id] = hash(text)
-        key = normalise(text)
+        key = hashlib.blake2b(normalise(text).encode(), digest_size=16).digest()  # not the whole text, kept
         if key in self.exact:
             self._union(self.exact[key], item_id)
             return
         self.exact[key] = item_id
-        sig, size = self.signatures[item_id], self.sizes[item_id] = self.featurise(text)
+        sig, size = self.featurise(text)
+        sig = self.signatures[item_id] = array("Q", sig)
+        self.sizes[item_id] = size
         seen: set[int] = set()
+        buckets = self.buckets
         for band in range(BANDS):
-            members = self.buckets[(band, *sig[band * ROWS:(band + 1) * ROWS])]
+            bucket = hash((band, *sig[band * ROWS:(band + 1) * ROWS]))
+            members = buckets.get(bucket)
+            if members is None:
+                buckets[bucket] = item_id  # most buckets hold one comment: an int, not a list
+                continue
+            if isinstance(members, int):
+                members = buckets[bucket] = [members]
             for other in members[:BUCKET_PEERS]:
                 if other in seen or self.find(other) == self.find(item_id):
                     continue  # a campaign's members meet in many bands

@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 
 from babel import Locale
@@ -116,7 +116,7 @@ def public_record(draft: Draft) -> dict:
 
 def record_time(value: datetime) -> str:
     """A revision's time as the chain and the API write it: UTC, always with microseconds."""
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass

@@ -13,6 +13,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
@@ -26,7 +27,6 @@ from app.services import emails, mail
 from app.services.audit import audit
 from app.services.rules import RuleError
 from app.views import humans
-from app.views.common import whole_number
 from app.views.account_forms import (
     ChangePasswordForm,
     EmailForm,
@@ -35,7 +35,7 @@ from app.views.account_forms import (
     ResetPasswordForm,
     SettingsForm,
 )
-from flask_wtf import FlaskForm
+from app.views.common import whole_number
 
 bp = Blueprint("accounts", __name__)
 login_manager.login_view = "accounts.login"
