@@ -40,7 +40,10 @@ class Campaigns(NamedTuple):
 
 _CACHE = "muhokama.campaigns"
 _FEATURES = "muhokama.campaign_features"
-_MAX_FEATURES = 20_000  #: about 1 KB each
+_MAX_FEATURES = 2_000  #: about 5 KB each; clusters keep their own signatures (for rebuilds and copies)
+#: comments whose clusters a process keeps, over all drafts (about 2.4 KB each): past it, the drafts
+#: not being looked at are let go (and taken in again, within the budget, when next viewed)
+MAX_KEPT_COMMENTS = 100_000
 _LOCKS: dict[int, threading.Lock] = {}  #: per draft: one thread of a process brings its clusters up to date
 #: a page waits at most CLUSTER_BUDGET_SECONDS (config) for clusters: a draft's first 10,000 comments
 #: take seconds to cluster, so a process that has none yet (just started) takes them in over several
@@ -114,7 +117,7 @@ def draft_campaigns(draft: Draft) -> Campaigns:
                 group = tuple(sorted(ids))
                 groups.update(dict.fromkeys(group, group))
     found = Campaigns(clusters, groups, frozenset(i for i, group in groups.items() if group[0] != i))
-    if len(cache) >= 1000:
+    if len(cache) >= 1000 or sum(len(entry[2].read) for entry in list(cache.values())) > MAX_KEPT_COMMENTS:
         cache.clear()
     cache[draft.id] = (stamp if done else None, found, kept)  # not done: the next view goes on
     return found

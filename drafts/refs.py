@@ -14,7 +14,7 @@ KIND_WORDS = {
     "part": "part", "qism": "part", "часть": "part", "қисм": "part",
     "boʻlim": "section", "bo'lim": "section", "бўлим": "section",
 }
-_NUMBER = re.compile(r"\d+(?:[.\-–]\d+)*[a-zа-я]?|\b[ivxlc]+\b", re.I)
+_NUMBER = re.compile(r"\d+(?:[.\-–]\d+)*[a-zа-я]?|\b[ivxlc]+\b", re.IGNORECASE)
 
 
 def parse(text: str) -> tuple[str | None, str] | None:
