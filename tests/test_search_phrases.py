@@ -115,3 +115,27 @@ def test_a_comment_quoted_across_its_list_finds_the_comment(client, make_draft, 
         comment_id = comment.id
     result = find(client, '"notice to the clients a written contract"')
     assert [hit["comment_id"] for hit in result["groups"]["comment"]] == [comment_id]
+
+
+def test_a_phrase_searched_again_finds_what_was_added_since_and_still_not_the_words_apart(client, make_draft,
+                                                                                         make_user, app):
+    """Whoosh remembers per index segment where it checked a phrase: a second search must still see
+    a new comment that holds it, and never one that only holds its words."""
+    slug = make_draft(CODE_MD, title="Labour Code")
+    user_id = make_user()
+
+    def comment(body: str) -> int:
+        with app.app_context():
+            draft = db.session.scalar(select(Draft).where(Draft.slug == slug))
+            made = comments.add_comment(db.session.get(User, user_id), draft, body=body).id
+            db.session.commit()
+        return made
+
+    apart = comment("Work is what people are engaged with; discrete rules in work.")
+    phrase = '"engaged in work"'
+    first = find(client, phrase)
+    assert apart not in [hit["comment_id"] for hit in first["groups"].get("comment", [])]
+    holds = comment("Everyone engaged in work deserves a contract.")
+    second = find(client, phrase)
+    assert [hit["comment_id"] for hit in second["groups"]["comment"]] == [holds]
+    assert find(client, phrase)["total"] == second["total"] == first["total"] + 1

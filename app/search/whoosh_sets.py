@@ -9,10 +9,9 @@ one kind (``Only``), so whoosh scores those and nothing else.
 """
 from __future__ import annotations
 
-import threading
 from array import array
 from bisect import bisect_left
-from collections import Counter, OrderedDict
+from collections import Counter
 
 from whoosh import query as Q
 from whoosh.matching import (
@@ -26,6 +25,7 @@ from whoosh.util import make_binary_tree
 
 from app.search.analysis import LANGUAGES
 from app.search.documents import KINDS
+from app.search.kept import KeptSets
 
 _KINDS = tuple(KINDS)
 _PER_VIEW = ("kind", "lang", "draft")  # few terms with long posting lists: cached as sets per searcher
@@ -44,10 +44,8 @@ class Segment:
         self.drafts = array("l", bytes(array("l").itemsize * n))
         self.sets: dict[tuple[str, str], frozenset] = {}
         self.unseen: dict[tuple, frozenset] = {}
-        self.terms: OrderedDict[tuple, frozenset] = OrderedDict()  # long posting lists, least recent first
-        self.terms_held = 0
-        self.terms_budget = max(50_000, 3 * n)  #: document numbers kept at most (~60 bytes each)
-        self.lock = threading.Lock()
+        #: long posting lists (term -> docs) and phrase checks (phrase -> docs checked, docs where it stands)
+        self.kept = KeptSets(budget=max(50_000, 3 * n))
         for field, table, code in (("kind", self.kinds, lambda t: _KINDS.index(t) + 1),
                                    ("lang", self.langs, lambda t: LANGUAGES.index(t) + 1),
                                    ("draft", self.drafts, int)):
@@ -57,24 +55,17 @@ class Segment:
                     table[docnum] = value
 
     def term_docs(self, leaf, q: Q.Term) -> frozenset:
-        """The live documents of a term in this segment. Long posting lists are kept, least recently
-        used out first (Lucene keeps a per-segment query cache for the same reason): reading one
-        into a set costs a millisecond per few thousand documents, and common words ("2", "tax")
-        come back in most searches. Keyed by the live document count, which a deletion changes."""
-        key = (q.fieldname, q.text, leaf.reader().doc_count())
-        with self.lock:
-            docs = self.terms.get(key)
-            if docs is not None:
-                self.terms.move_to_end(key)
-                return docs
+        """The live documents of a term in this segment. Long posting lists are kept (Lucene keeps a
+        per-segment query cache for the same reason): reading one into a set costs a millisecond per
+        few thousand documents, and common words ("2", "tax") come back in most searches. Keyed by
+        the live document count, which a deletion changes."""
+        key = ("term", q.fieldname, q.text, leaf.reader().doc_count())
+        found = self.kept.recall(key)
+        if found is not None:
+            return found[0]
         docs = frozenset(leaf.docs_for_query(q))
         if len(docs) >= LONG_POSTINGS:
-            with self.lock:
-                if key not in self.terms:
-                    self.terms[key] = docs
-                    self.terms_held += len(docs)
-                while self.terms_held > self.terms_budget and len(self.terms) > 1:
-                    self.terms_held -= len(self.terms.popitem(last=False)[1])
+            self.kept.keep(key, (docs,))
         return docs
 
     def hidden(self, reader, key: tuple, current: dict[int, int], drafts: set[int], all_revisions: bool):
@@ -170,32 +161,28 @@ class View:
         return sorted((self.docs(Q.Term(phrase.fieldname, word)) for word in phrase.words), key=len)
 
     def phrase_docs(self, phrase: Q.Phrase, candidates) -> set[int]:
-        """The candidates where the phrase's words stand at their offsets from the first."""
+        """The candidates where the phrase's words stand at their offsets from the first. What a
+        segment's documents say about a phrase never changes, so each segment remembers the
+        documents it checked (``Segment.kept``): a phrase searched again ("статья 2") reads
+        word positions only for documents it has not looked at before."""
         offsets = getattr(phrase, "offsets", None) or tuple(range(len(phrase.words)))
         field = self.searcher.schema[phrase.fieldname]
         raws = [field.to_bytes(word) for word in phrase.words]
         found: set[int] = set()
-        for sub, offset, _data in self.leaves:
+        for sub, offset, data in self.leaves:
             reader = sub.reader()
             size = reader.doc_count_all()
-            local = sorted(d - offset for d in candidates if offset <= d < offset + size)
+            local = {d - offset for d in candidates if offset <= d < offset + size}
             if not local or any((phrase.fieldname, raw) not in reader for raw in raws):
                 continue
-            postings = [reader.postings(phrase.fieldname, raw) for raw in raws]
-            for doc in local:
-                starts = None
-                for matcher, shift in zip(postings, offsets, strict=True):
-                    if matcher.is_active() and matcher.id() < doc:
-                        matcher.skip_to(doc)
-                    if not matcher.is_active() or matcher.id() != doc:
-                        starts = None
-                        break
-                    here = {position - shift for position in matcher.value_as("positions")}
-                    starts = here if starts is None else starts & here
-                    if not starts:
-                        break
-                if starts:
-                    found.add(doc + offset)
+            key = ("phrase", phrase.fieldname, tuple(raws), offsets)
+            checked, holds = data.kept.recall(key) or (frozenset(), frozenset())
+            todo = sorted(local - checked)
+            if todo:
+                postings = [reader.postings(phrase.fieldname, raw) for raw in raws]
+                checked, holds = checked.union(todo), holds.union(d for d in todo if _stands(postings, offsets, d))
+                data.kept.keep(key, (checked, holds))
+            found.update(d + offset for d in holds & local)
         return found
 
     def keyed(self, keys: frozenset[str]) -> frozenset:
@@ -235,6 +222,22 @@ class View:
         return {"kind": Counter({k: len(v) for k, v in by_kind.items() if v}),
                 "lang": Counter({LANGUAGES[c - 1]: n for c, n in langs.items() if c}),
                 "draft": Counter({str(d): n for d, n in drafts.items() if d})}
+
+
+def _stands(postings: list, offsets: tuple[int, ...], doc: int) -> bool:
+    """Whether the words stand at their offsets from one occurrence of the first in ``doc`` (the
+    postings only move forward: ask in document order)."""
+    starts = None
+    for matcher, shift in zip(postings, offsets, strict=True):
+        if matcher.is_active() and matcher.id() < doc:
+            matcher.skip_to(doc)
+        if not matcher.is_active() or matcher.id() != doc:
+            return False
+        here = {position - shift for position in matcher.value_as("positions")}
+        starts = here if starts is None else starts & here
+        if not starts:
+            return False
+    return True
 
 
 def _checkable(q) -> bool:
