@@ -10,6 +10,8 @@ from sqlalchemy import select, text, update
 from app import queries
 from app.extensions import db
 from app.models import Comment, Draft, User
+from app.search import documents, get_backend
+from app.search.analysis import parse_query
 from app.services import comments, revisions
 
 TAX_MD = """# Tax Code
@@ -319,3 +321,23 @@ def test_query_bytes_that_are_not_utf8_do_not_fail(client):
 def test_bad_filters_get_a_helpful_400(client, params, message):
     response = client.get("/api/v1/search", query_string=params)
     assert response.status_code == 400 and message in response.get_json()["error"]["message"]
+
+
+def test_every_hit_gets_its_own_snippet_in_its_own_language(app, client, make_draft, add_comment):
+    """PostgreSQL makes the snippets of a page of hits in one query per language: each must still be
+    its own hit's, in order, with the words marked as one at a time would."""
+    slug = make_draft(TAX_MD, title="Tax Code", agency="Ministry of Finance")
+    bodies = ["Tax for the self-employed should be lower.", "Налог для самозанятых: tax слишком высокий.",
+              "Another remark on tax, about tax forms and tax offices."]
+    ids = [add_comment(slug, body) for body in bodies]
+    result = find(client, "tax")
+    hits = {hit["comment_id"]: hit["snippet"] for hit in result["groups"]["comment"]}
+    assert set(ids) <= set(hits)
+    for comment_id, body in zip(ids, bodies, strict=True):
+        assert hits[comment_id].replace("<mark>", "").replace("</mark>", "") == body
+        assert "<mark>" in hits[comment_id]
+    with app.test_request_context():
+        backend = get_backend()
+        shown = list(documents.KINDS["comment"].show(ids).values())
+        parsed = parse_query("tax")
+        assert backend.snippets(parsed, shown) == [backend.snippet(parsed, hit) for hit in shown]

@@ -55,6 +55,10 @@ class Backend(ABC):
     @abstractmethod
     def snippet(self, parsed, shown) -> str: ...
 
+    def snippets(self, parsed, shown: list) -> list[str]:
+        """The snippets of several hits (an engine may make them in one go)."""
+        return [self.snippet(parsed, s) for s in shown]
+
     @abstractmethod
     def stats(self) -> dict[str, int]: ...
 

@@ -223,6 +223,28 @@ UNION ALL SELECT 'draft', NULL, draft_id::text, count(*) FROM m GROUP BY draft_i
         return db.session.scalar(text(f"SELECT ts_headline('{CONFIGS[lang]}', :src, {query}, :opts)"), params)
 
 
+    def snippets(self, parsed, shown: list[Shown]) -> list[str]:
+        """One ``ts_headline`` query per language of the hits, not one per hit."""
+        out: list[str | None] = [None] * len(shown)
+        by_lang: dict[str, list[int]] = {}
+        for i, hit in enumerate(shown):
+            lang = detect_language(hit.text, hit.lang)
+            if lang == "uz":
+                out[i] = self.snippet(parsed, hit)
+            else:
+                by_lang.setdefault(lang, []).append(i)
+        for lang, members in by_lang.items():
+            params: dict = {"srcs": [shown[i].text.replace("\x00", "") for i in members],
+                            "opts": f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=12"}
+            query = self._lang_query(_SnippetQuery(parsed), lang, params)
+            rows = db.session.execute(text(
+                f"SELECT ts_headline('{CONFIGS[lang]}', s.src, q.q, :opts) FROM (SELECT {query} AS q) q, "
+                "unnest(CAST(:srcs AS text[])) WITH ORDINALITY AS s(src, n) ORDER BY s.n"), params).scalars().all()
+            for i, snippet in zip(members, rows, strict=True):
+                out[i] = snippet
+        return [s or "" for s in out]
+
+
 class _SnippetQuery:
     """The parts of an EngineQuery that building a tsquery reads, for snippets."""
 

@@ -180,11 +180,14 @@ def search(spec: Spec) -> Response:
             response.notices.append(_("Nothing contained all of your words; these results contain some of them."))
     if ref is not None and "clause" in kinds:
         _pin_numbered(ref, spec, result, public, only)
+    found: dict[str, list[Shown]] = {}
     for kind in kinds:
         ids = result.hits.get(kind, [])
         shown = KINDS[kind].show(ids) if ids else {}
-        response.groups[kind] = [Hit(shown[i], marks_to_html(backend.snippet(parsed, shown[i])))
-                                 for i in ids if i in shown]
+        found[kind] = [shown[i] for i in ids if i in shown]
+    snippets = iter(backend.snippets(parsed, [hit for hits in found.values() for hit in hits]))
+    for kind, hits in found.items():
+        response.groups[kind] = [Hit(hit, marks_to_html(next(snippets))) for hit in hits]
     _count(response, result.counts, public)
     if not response.total:
         response.notices.extend(why_nothing(
