@@ -144,7 +144,10 @@ def index_text(text: str) -> str:
 _DE_WORDS = frozenset(["der", "die", "das", "und", "ist", "nicht", "mit", "für", "von", "zu", "den", "dem", "des", "ein", "eine", "auf", "sich", "auch", "werden", "wird", "sind", "oder", "wir", "ich", "es", "im", "bei", "nach"])
 _EN_WORDS = frozenset(["the", "and", "is", "of", "to", "in", "that", "for", "with", "are", "be", "this", "on", "not", "it", "as", "by", "or", "we", "have"])
 _UZ_WORDS = frozenset(["va", "uchun", "bilan", "bu", "ham", "yoki", "esa", "emas", "qonun", "modda", "boʻyicha", "bo'yicha", "haqida", "kerak", "mumkin", "etib", "hamda"])
-_RU_ONLY = set("ыщэъЫЩЭЪ")
+
+_CYRILLIC, _ASCII_LETTER = re.compile("[\u0400-\u04ff]"), re.compile("[A-Za-z]")
+_RU_LETTER, _UMLAUT = re.compile("[ыщэъЫЩЭЪ]"), re.compile("[äöüßÄÖÜ]")
+_UZ_CYRILLIC = re.compile("[ўқғҳЎҚҒҲ]")
 
 
 def detect_language(text: str, hint: str | None = None, *, own: bool = False) -> str:
@@ -153,18 +156,16 @@ def detect_language(text: str, hint: str | None = None, *, own: bool = False) ->
     if own and hint and hint not in STEMMED:
         return "plain"  # the draft's own text, in a language we have no stemmer for
     sample = text[:2000]
-    cyr = sum(1 for ch in sample if "\u0400" <= ch <= "\u04ff")
-    lat = sum(1 for ch in sample if ch.isascii() and ch.isalpha())
-    if cyr > lat:
-        if any(ch in UZ_CYRILLIC_ONLY for ch in sample):
+    if len(_CYRILLIC.findall(sample)) > len(_ASCII_LETTER.findall(sample)):  # counted in C: every hit's snippet asks
+        if _UZ_CYRILLIC.search(sample):
             return "uz"
-        if hint == "uz" and not any(ch in _RU_ONLY for ch in sample):
+        if hint == "uz" and not _RU_LETTER.search(sample):
             return "uz"
         return "ru"
     words = [w.lower() for w in _SIMPLE_WORD.findall(sample)][:300]
     if _OG.search(sample) and hint == "uz" or sum(w in _UZ_WORDS for w in words) >= 2:
         return "uz"
-    de = sum(w in _DE_WORDS for w in words) + 3 * sum(ch in "äöüßÄÖÜ" for ch in sample)
+    de = sum(w in _DE_WORDS for w in words) + 3 * len(_UMLAUT.findall(sample))
     en = sum(w in _EN_WORDS for w in words)
     if de > en and de >= 2:
         return "de"

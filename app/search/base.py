@@ -42,6 +42,9 @@ class EngineResult:
 class Backend(ABC):
     """An engine. ``writing`` yields a batch (claim/upsert/delete), or None when it would wait."""
     name = ""
+    #: whether its queries read the visibility of comments and projects from their own rows (then
+    #: the search need not tell it which ones are hidden)
+    filters_visibility = False
 
     @abstractmethod
     def writing(self, *, blocking: bool): ...

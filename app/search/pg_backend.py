@@ -96,6 +96,7 @@ ON CONFLICT (kind, object_id) DO UPDATE SET draft_id = EXCLUDED.draft_id, revisi
 
 class PostgresBackend(Backend):
     name = "postgresql"
+    filters_visibility = True  # joins comment and budget_project and applies the one rule
 
     @contextmanager
     def writing(self, *, blocking: bool):

@@ -159,10 +159,10 @@ def search(spec: Spec) -> Response:
         if current_app.config.get("SEARCH_PROCESS_ON_REQUEST", True):
             outbox.try_process_now()
         exclude = outbox.pending_keys()
-    # the index may lag behind moderation done outside the outbox: the database decides, by the one rule
-    exclude |= _hidden_comment_keys()
-    exclude |= {f"project:{i}" for i in db.session.scalars(select(BudgetProject.id)
-                                                          .where(~queries.public(BudgetProject)))}
+    if not backend.filters_visibility:  # the index may lag behind moderation: the database decides
+        exclude |= _hidden_comment_keys()
+        exclude |= {f"project:{i}" for i in db.session.scalars(select(BudgetProject.id)
+                                                              .where(~queries.public(BudgetProject)))}
     public, hidden, only = _drafts(spec, utcnow())
     kinds = [spec.kind] if spec.kind else list(KINDS)
     eq = EngineQuery(parsed=parsed, kinds=kinds, current_revisions={i: d["rev"] for i, d in public.items()},
