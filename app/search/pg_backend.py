@@ -223,7 +223,6 @@ UNION ALL SELECT 'draft', NULL, draft_id::text, count(*) FROM m GROUP BY draft_i
         query = self._lang_query(_SnippetQuery(parsed), lang, params)
         return db.session.scalar(text(f"SELECT ts_headline('{CONFIGS[lang]}', :src, {query}, :opts)"), params)
 
-
     def snippets(self, parsed, shown: list[Shown]) -> list[str]:
         """One ``ts_headline`` query per language of the hits, not one per hit."""
         out: list[str | None] = [None] * len(shown)

@@ -64,9 +64,9 @@ def idempotent(view):
             return earlier
         finally:
             g.pop("idempotency_key", None)
-        answered = g.pop("idempotency_location", None)
+        stored_with = g.pop("idempotency_stored_location", None)  # the key row went in with this address
         if g.pop("idempotency_saved", None) and response.status_code in (301, 302, 303) \
-                and answered != response.headers["Location"]:
+                and stored_with != response.headers["Location"]:
             db.session.execute(update(IdempotencyKey).where(
                 IdempotencyKey.user_id == current_user.id, IdempotencyKey.key == key)
                 .values(location=response.headers["Location"]))
@@ -116,5 +116,6 @@ def _record_key(session: Session) -> None:
     """Store the key with the work the submission did, in the same transaction."""
     if not has_request_context() or g.get("idempotency_saved") or not g.get("idempotency_key"):
         return
-    session.add(IdempotencyKey(user_id=current_user.id, key=g.idempotency_key, location=g.get("idempotency_location")))
+    g.idempotency_stored_location = g.get("idempotency_location")
+    session.add(IdempotencyKey(user_id=current_user.id, key=g.idempotency_key, location=g.idempotency_stored_location))
     g.idempotency_saved = True
