@@ -94,6 +94,9 @@ ON CONFLICT (kind, object_id) DO UPDATE SET draft_id = EXCLUDED.draft_id, revisi
 """)
 
 
+_HEADLINE_OPTS = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=12"  # ts_headline's
+
+
 class PostgresBackend(Backend):
     name = "postgresql"
     filters_visibility = True  # joins comment and budget_project and applies the one rule
@@ -219,7 +222,7 @@ UNION ALL SELECT 'draft', NULL, draft_id::text, count(*) FROM m GROUP BY draft_i
             return make_snippet(source, lambda w: uz_stem(uz_fold(w)) in stems
                                 or any(uz_fold(w).startswith(p) for p in prefixes))
         params: dict = {"src": source.replace("\x00", ""),
-                        "opts": f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=12"}
+                        "opts": _HEADLINE_OPTS}
         query = self._lang_query(_SnippetQuery(parsed), lang, params)
         return db.session.scalar(text(f"SELECT ts_headline('{CONFIGS[lang]}', :src, {query}, :opts)"), params)
 
@@ -235,7 +238,7 @@ UNION ALL SELECT 'draft', NULL, draft_id::text, count(*) FROM m GROUP BY draft_i
                 by_lang.setdefault(lang, []).append(i)
         for lang, members in by_lang.items():
             params: dict = {"srcs": [shown[i].text.replace("\x00", "") for i in members],
-                            "opts": f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=12"}
+                            "opts": _HEADLINE_OPTS}
             query = self._lang_query(_SnippetQuery(parsed), lang, params)
             rows = db.session.execute(text(
                 f"SELECT ts_headline('{CONFIGS[lang]}', s.src, q.q, :opts) FROM (SELECT {query} AS q) q, "

@@ -74,7 +74,6 @@ class Clusterer:
                  threshold: float = THRESHOLD):
         self.featurise, self.threshold = featurise, threshold
         self.parent: dict[int, int] = {}
-        self.texts: dict[int, int] = {}  #: id -> hash of the text it was added with (to see edits)
         self.exact: dict[bytes, int] = {}
         self.signatures: dict[int, array] = {}  #: 1 KB each as machine words (a tuple of ints is 5 KB)
         self.sizes: dict[int, int] = {}
@@ -97,7 +96,6 @@ class Clusterer:
 
     def add(self, item_id: int, text: str) -> None:
         self.parent[item_id] = item_id
-        self.texts[item_id] = hash(text)
         key = hashlib.blake2b(normalise(text).encode(), digest_size=16).digest()  # not the whole text, kept
         if key in self.exact:
             self._union(self.exact[key], item_id)
