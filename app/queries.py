@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from flask import url_for
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, func, literal_column, select
 from sqlalchemy.orm import joinedload, selectinload
 
 import drafts
@@ -41,8 +41,8 @@ Moderated = Comment | Proposal | BudgetProject | BudgetUpdate | Position
 def public(model: type[Moderated]) -> ColumnElement[bool]:
     """The SQL condition for contributions everyone may see. Every page, the API, search and the
     exports filter with this, so moderation changes one place."""
-    if model is Comment:
-        return Comment.status == "visible"
+    if model is Comment:  # a literal, not a parameter: only then may SQLite use the partial index of the others
+        return Comment.status == literal_column("'visible'")
     if model in (Proposal, BudgetProject, BudgetUpdate, Position):
         return model.hidden.is_(False)
     raise TypeError(f"no visibility rule for {model!r}")

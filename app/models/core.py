@@ -178,15 +178,15 @@ class Revision(Base):
 
     draft: Mapped[Draft] = relationship(back_populates="revisions")
     author: Mapped[User | None] = relationship()
-    clauses: Mapped[list[Clause]] = relationship(
-        back_populates="revision", order_by="Clause.position")
+    clauses: Mapped[list[Clause]] = relationship(back_populates="revision", order_by="Clause.position")
 
 
 class Clause(Base):
     """A commentable unit of one revision. ``key`` is its lineage across revisions."""
     __tablename__ = "clause"
     __table_args__ = (UniqueConstraint("revision_id", "eid"), UniqueConstraint("revision_id", "key"),
-                      Index("ix_clause_revision_position", "revision_id", "position"))
+                      Index("ix_clause_revision_position", "revision_id", "position"),
+                      Index("ix_clause_revision_num", "revision_id", text("lower(num)")))  # search by number
     id: Mapped[int] = mapped_column(primary_key=True)
     revision_id: Mapped[int] = mapped_column(ForeignKey("revision.id"))
     position: Mapped[int] = mapped_column(Integer)

@@ -284,8 +284,7 @@ def make_snippet(text: str, matches: Callable[[str], bool], width: int = 32) -> 
     hits = [i for i, w in enumerate(words) if matches(w.group())]
     start = 0
     if hits:
-        best = max(hits, key=lambda i: sum(1 for j in hits if i <= j < i + width))
-        start = max(0, best - 4)
+        start = max(0, _densest(hits, width) - 4)
     end = min(len(words), start + width)
     hit_set = set(hits)
     out: list[str] = ["…" if start else ""]
@@ -297,6 +296,18 @@ def make_snippet(text: str, matches: Callable[[str], bool], width: int = 32) -> 
         pos = w.end()
     out.append(text[pos:words[end - 1].end() + 1].rstrip() if end == len(words) else "…")
     return " ".join("".join(out).split())
+
+
+def _densest(hits: list[int], width: int) -> int:
+    """The first hit that begins the run of ``width`` words holding the most hits (in one pass: a
+    long clause of the tax code holds "tax" hundreds of times)."""
+    best, most, end = hits[0], 0, 0
+    for first, i in enumerate(hits):
+        while end < len(hits) and hits[end] < i + width:
+            end += 1
+        if end - first > most:
+            best, most = i, end - first
+    return best
 
 
 def marks_to_html(snippet: str) -> str:

@@ -1,6 +1,6 @@
 """The Whoosh engine (whoosh3): files in SEARCH_INDEX_DIR, one process writes at a time.
 
-With its helper whoosh_sets, the only module that imports whoosh. Each document's text goes into
+With its helpers whoosh_sets and whoosh_rank, the only modules that import whoosh. Each document's text goes into
 the fields of its language, analysed there (Snowball stemming for en/ru/de, the light stemmer of
 analysis.py for Uzbek, after folding Cyrillic Uzbek to Latin). A query word is analysed by every
 language's analyser and may match in any of them. Searchers are reused and reopened when the index
@@ -27,6 +27,7 @@ from whoosh.analysis import (
     StemFilter,
     StopFilter,
 )
+from whoosh.collectors import TopCollector
 from whoosh.fields import DATETIME, ID, TEXT, Schema
 from whoosh.writing import CLEAR
 
@@ -40,6 +41,7 @@ from app.search.analysis import (
 )
 from app.search.base import Backend, EngineQuery, EngineResult
 from app.search.documents import KINDS, SearchDoc, Shown
+from app.search.whoosh_rank import Ranking
 from app.search.whoosh_sets import GapPhrase, Only, Segment, View, known_phrases
 
 log = logging.getLogger(__name__)
@@ -166,6 +168,7 @@ def _fields(doc: SearchDoc) -> dict:
 
 class WhooshBackend(Backend):
     name = "whoosh"
+    shortlists = True  #: rank only the matches that can make the page (False: all, to compare)
 
     def __init__(self, directory: str):
         self.dir = Path(directory)
@@ -293,7 +296,10 @@ class WhooshBackend(Backend):
         content = set() if eq.any_terms else set(LANGUAGES) - set.intersection(*(set(s) for _, s in clauses))
         must = [Q.Or(parts + [Q.Term("lang", lang, boost=UNSCORED) for lang in stops if lang in content])
                 for parts, stops in clauses]
-        main = Q.Or(must, scale=0.9) if eq.any_terms else Q.And(must)
+        # Any word: the sum of their scores, so more of the words rank higher (as in PostgreSQL).
+        # Not whoosh's coordination bonus (Or's scale): it depends on which matchers the collector
+        # has dropped so far, so the same document could score differently on another page.
+        main = Q.Or(must) if eq.any_terms else Q.And(must)
         nots = [Q.Or(parts) for parts, _ in map(self._clause_parts, eq.parsed.must_not) if parts]
         if nots:
             main = Q.AndNot(main, Q.Or(nots))
@@ -324,19 +330,29 @@ class WhooshBackend(Backend):
             found -= view.keyed(frozenset(eq.exclude_keys))
         by_kind = view.split(found)
         result.counts = view.counts(found, by_kind)
+        ranking = Ranking(view, main, found) if self.shortlists and eq.sort != "date" else None
         for kind in eq.kinds:
             docs, end = by_kind[kind], eq.offset + eq.limit
             if not docs or eq.offset >= len(docs):
                 result.hits[kind] = []
                 continue
-            candidates = set(docs)
-            ranked = known_phrases(main, searcher, lambda phrase, c=candidates: sorted(view.phrase_docs(phrase, c)))
-            q = Q.And([ranked, Only(searcher, docs, _unscored(Q.Term("kind", kind)))])
-            if eq.sort == "date":
-                hits = searcher.search(q, limit=end, sortedby="date", reverse=True)
+            settled = None
+            if ranking is not None:  # whoosh_rank: the page itself, or the few that can make it
+                settled, docs = ranking.page(docs, end)
+            if settled is not None:
+                keys = [searcher.stored_fields(d)["key"] for d in settled[eq.offset:]]
             else:
-                hits = searcher.search(q, limit=end)
-            result.hits[kind] = [int(hit["key"].partition(":")[2]) for hit in hits[eq.offset:]]
+                candidates = set(docs)
+                ranked = known_phrases(main, searcher, lambda phrase, c=candidates: sorted(view.phrase_docs(phrase, c)))
+                q = Q.And([ranked, Only(searcher, docs, _unscored(Q.Term("kind", kind)))])
+                if eq.sort == "date":
+                    hits = searcher.search(q, limit=end, sortedby="date", reverse=True)
+                else:  # every match scored: whoosh's pruning (replace) dropped tied hits of a full page
+                    collector = TopCollector(end, usequality=False, replace=0)
+                    searcher.search_with_collector(q, collector)
+                    hits = collector.results()
+                keys = [hit["key"] for hit in hits[eq.offset:]]
+            result.hits[kind] = [int(key.partition(":")[2]) for key in keys]
         return result
 
     def snippet(self, parsed, shown: Shown) -> str:

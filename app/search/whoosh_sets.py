@@ -1,4 +1,4 @@
-"""Whoosh searches as sets of document numbers: the helpers of whoosh_backend (the two are the
+"""Whoosh searches as sets of document numbers: the helpers of whoosh_backend (with whoosh_rank, the
 only modules that import whoosh).
 
 Whoosh's collectors walk every match in pure Python, and its facets read a column per match, so
@@ -29,7 +29,7 @@ from app.search.kept import KeptSets
 
 _KINDS = tuple(KINDS)
 _PER_VIEW = ("kind", "lang", "draft")  # few terms with long posting lists: cached as sets per searcher
-LONG_POSTINGS = 1000  #: posting lists at least this long are kept as sets per segment
+LONG_POSTINGS = 64  #: posting lists at least this long are kept per segment
 
 
 class Segment:
@@ -46,6 +46,7 @@ class Segment:
         self.unseen: dict[tuple, frozenset] = {}
         #: long posting lists (term -> docs) and phrase checks (phrase -> docs checked, docs where it stands)
         self.kept = KeptSets(budget=max(50_000, 3 * n))
+        self.lengths: dict[str, array] = {}  # field -> each document's length (whoosh_rank)
         for field, table, code in (("kind", self.kinds, lambda t: _KINDS.index(t) + 1),
                                    ("lang", self.langs, lambda t: LANGUAGES.index(t) + 1),
                                    ("draft", self.drafts, int)):
@@ -172,7 +173,7 @@ class View:
         for sub, offset, data in self.leaves:
             reader = sub.reader()
             size = reader.doc_count_all()
-            local = {d - offset for d in candidates if offset <= d < offset + size}
+            local = candidates if len(self.leaves) == 1 else {d - offset for d in candidates if offset <= d < offset + size}
             if not local or any((phrase.fieldname, raw) not in reader for raw in raws):
                 continue
             key = ("phrase", phrase.fieldname, tuple(raws), offsets)
