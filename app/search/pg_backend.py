@@ -162,12 +162,27 @@ class PostgresBackend(Backend):
             sql += " && !!(" + " || ".join(nots) + ")"
         return sql
 
+    def _query_groups(self, eq: EngineQuery) -> dict[str, list[str]]:
+        """Each language's tsquery, worked out first, as tsquery text -> the languages that share it.
+        A document matches its own language's query; when every language has the same one ("tax"
+        stems alike in all), no document is read twice over to check its language's."""
+        params: dict = {}
+        sql = ", ".join(f"CAST({self._lang_query(eq, lang, params)} AS text)" for lang in LANGUAGES)
+        texts = db.session.execute(text(f"SELECT {sql}"), params).one()
+        groups: dict[str, list[str]] = {}
+        for lang, tsquery in zip(LANGUAGES, texts, strict=True):
+            if tsquery:  # no lexemes in this language: none of its documents can match
+                groups.setdefault(tsquery, []).append(lang)
+        return groups
+
     def search(self, eq: EngineQuery) -> EngineResult:
         result = EngineResult()
         if not eq.parsed.must:
             return result
         params: dict = {"kinds": list(eq.kinds), "lim": eq.offset + eq.limit, "off": eq.offset}
-        queries = {lang: self._lang_query(eq, lang, params) for lang in LANGUAGES}
+        groups = self._query_groups(eq)
+        if not groups:
+            return result
         where = ["(dr.published OR d.kind = 'project')"]
         if not eq.all_revisions:
             where.append("(d.kind <> 'clause' OR d.revision = dr.current_revision_number)")
@@ -184,18 +199,24 @@ class PostgresBackend(Backend):
             where.append("d.date <= :dto")
             params["dto"] = eq.date_to
         order = "d.date DESC, d.object_id DESC" if eq.sort == "date" else "rank DESC, d.object_id"
+        matches, cases = [], []
+        for i, (tsquery, langs) in enumerate(groups.items()):
+            params[f"g{i}"], params[f"l{i}"] = tsquery, langs
+            matches.append(f"d.tsv @@ q.g{i}" if len(groups) == 1 and len(langs) == len(LANGUAGES)
+                           else f"(d.tsv @@ q.g{i} AND d.lang = ANY(:l{i}))")
+            cases.append(f"WHEN d.lang = ANY(:l{i}) THEN q.g{i}")
+        rank_query = "q.g0" if len(groups) == 1 else f"CASE {' '.join(cases)} END"
         sql = f"""
-WITH q AS MATERIALIZED (SELECT {', '.join(f'{queries[lang]} AS {lang}' for lang in LANGUAGES)}),
+WITH q AS MATERIALIZED (SELECT {', '.join(f'CAST(:g{i} AS tsquery) AS g{i}' for i in range(len(groups)))}),
 m AS MATERIALIZED (
-  SELECT d.kind, d.object_id, d.lang, d.draft_id, d.date,
-         ts_rank(d.tsv, CASE d.lang {' '.join(f"WHEN '{lang}' THEN q.{lang}" for lang in LANGUAGES)} END) AS rank
+  SELECT d.kind, d.object_id, d.lang, d.draft_id, d.date, ts_rank(d.tsv, {rank_query}) AS rank
   FROM search_document d CROSS JOIN q
   LEFT JOIN draft dr ON dr.id = d.draft_id
-  LEFT JOIN comment ON d.kind = 'comment' AND comment.id = d.object_id
-  LEFT JOIN budget_project ON d.kind = 'project' AND budget_project.id = d.object_id
-  WHERE ({' OR '.join(f"(d.lang = '{lang}' AND d.tsv @@ q.{lang})" for lang in LANGUAGES)})
-    AND d.kind = ANY(:kinds) AND (d.kind <> 'comment' OR {_PUBLIC_COMMENT})
-    AND (d.kind <> 'project' OR {PUBLIC_PROJECT}) AND {' AND '.join(where)}
+  WHERE ({' OR '.join(matches)})
+    AND d.kind = ANY(:kinds)
+    AND (d.kind <> 'comment' OR d.object_id NOT IN (SELECT comment.id FROM comment WHERE NOT {_PUBLIC_COMMENT}))
+    AND (d.kind <> 'project' OR d.object_id NOT IN (SELECT budget_project.id FROM budget_project
+                                                    WHERE NOT {PUBLIC_PROJECT})) AND {' AND '.join(where)}
 )
 SELECT 'hit' AS facet, kind, object_id::text AS value, rn AS n FROM (
   SELECT d.kind, d.object_id, row_number() OVER (PARTITION BY d.kind ORDER BY {order}) AS rn FROM m d
