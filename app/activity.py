@@ -10,7 +10,15 @@ from sqlalchemy import func, select
 from app import queries
 from app.clock import utcnow
 from app.extensions import db
-from app.models import ClauseVote, Comment, DeadlineChange, Draft, Revision
+from app.models import (
+    ClauseVote,
+    Comment,
+    DeadlineChange,
+    Draft,
+    Proposal,
+    Revision,
+    User,
+)
 
 
 def touch_activity(draft: Draft) -> None:
@@ -68,6 +76,24 @@ def activity_stamp(draft: Draft) -> tuple:
     derived from them key on it."""
     newest = db.session.scalar(select(func.max(Comment.updated_at)).where(Comment.draft_id == draft.id))
     return (draft.updated_at, newest)
+
+
+def page_stamp(draft: Draft, reader: User | None = None, clause_key: str | None = None) -> tuple | None:
+    """What a draft's shared pages are kept under (views/shared_pages): the activity stamp and the
+    newest change of a proposal, in one statement; on a clause page for a member, also their vote
+    there, or None when they wrote a comment on it (the page would hold their own links)."""
+    columns = [select(func.max(Comment.updated_at)).where(Comment.draft_id == draft.id).scalar_subquery(),
+               select(func.max(Proposal.updated_at)).where(Proposal.draft_id == draft.id).scalar_subquery()]
+    if reader is not None and clause_key is not None:
+        columns += [select(ClauseVote.value).where(ClauseVote.user_id == reader.id, ClauseVote.draft_id == draft.id,
+                                                   ClauseVote.clause_key == clause_key).scalar_subquery(),
+                    select(func.count()).select_from(Comment).where(
+                        Comment.draft_id == draft.id, Comment.clause_key == clause_key,
+                        Comment.author_id == reader.id).scalar_subquery()]
+    row = db.session.execute(select(*columns)).one()
+    if len(row) > 2 and row[3]:
+        return None
+    return (draft.updated_at, *row[:3])
 
 
 def clause_counts(draft: Draft) -> dict[str, dict[str, int]]:

@@ -7,12 +7,14 @@ fresh page. The cache is per process and only ever holds public HTML, so workers
 """
 from __future__ import annotations
 
+import re
+import secrets
 import time
 from collections import OrderedDict
 from functools import wraps
 from threading import Lock
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -24,9 +26,38 @@ _size = 0
 _lock = Lock()
 
 
-def _key() -> tuple:
+#: a hole in a shared page (views/shared_pages): private-use characters around a secret of the
+#: process, so that no text from the data can pass for one (forms strip control characters, which
+#: would also strip a mark made of them from a field's value)
+_SECRET = secrets.token_hex(8)
+_EDGE = "\ue000"
+HOLE = re.compile(f"{_EDGE}{_SECRET}:([a-z]+){_EDGE}".encode())
+
+
+def hole_mark(name: str) -> str:
+    return f"{_EDGE}{_SECRET}:{name}{_EDGE}"
+
+
+def rendering_shared() -> bool:
+    """Whether this request is rendering a page to be shared: readers' own values become holes."""
+    return bool(g.get("shared_render"))
+
+
+def request_key() -> tuple:
+    """What every cached page depends on: the database, the path with its query, language, time zone."""
     return (current_app.config["SQLALCHEMY_DATABASE_URI"], request.full_path, str(get_locale()),
             i18n.select_timezone())
+
+
+def recall(key: tuple) -> tuple[float, bytes, int, str] | None:
+    """The entry kept under ``key`` while it is fresh: (expiry, body, status, mimetype)."""
+    with _lock:
+        hit = _entries.get(key)
+    return hit if hit and hit[0] > time.monotonic() else None
+
+
+def keep(key: tuple, body: bytes, mimetype: str, ttl: float) -> None:
+    _store(key, (time.monotonic() + ttl, body, 200, mimetype))
 
 
 def public_page(view):
@@ -37,16 +68,13 @@ def public_page(view):
         ttl = current_app.config.get("PAGE_CACHE_SECONDS", 0)
         if ttl <= 0 or current_user.is_authenticated or "_flashes" in session:
             return view(*args, **kwargs)
-        key = _key()
-        now = time.monotonic()
-        with _lock:
-            hit = _entries.get(key)
-        if hit and hit[0] > now:
-            body, status, mimetype = hit[1], hit[2], hit[3]
-            return current_app.response_class(body, status=status, mimetype=mimetype)
+        key = request_key()
+        hit = recall(key)
+        if hit:
+            return current_app.response_class(hit[1], status=hit[2], mimetype=hit[3])
         response = current_app.make_response(view(*args, **kwargs))
         if response.status_code == 200 and not response.headers.get("Set-Cookie") and not response.is_streamed:
-            _store(key, (now + ttl, response.get_data(), 200, response.mimetype))
+            keep(key, response.get_data(), response.mimetype, ttl)
         return response
     return wrapper
 

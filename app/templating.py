@@ -127,12 +127,15 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _unread_count():
-        """The header's unread count: one indexed count, only for a logged-in reader."""
         if not has_request_context() or not current_user.is_authenticated:
             return {}
-        try:
-            count = db.session.scalar(select(func.count()).select_from(Notification).where(
-                Notification.user_id == current_user.id, Notification.read_at.is_(None)))
-        except SQLAlchemyError:  # an error page after a database failure still renders
-            return {}
-        return {"unread_notifications": count}
+        return {"unread_notifications": unread_count()}
+
+
+def unread_count() -> int | None:
+    """The header's unread count: one indexed count, only for a logged-in reader."""
+    try:
+        return db.session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.user_id == current_user.id, Notification.read_at.is_(None)))
+    except SQLAlchemyError:  # an error page after a database failure still renders
+        return None

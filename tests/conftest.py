@@ -42,6 +42,7 @@ def make_config(url: str, tmp_path: Path, **extra) -> dict:
         "SESSION_COOKIE_SECURE": False,
         "MIN_FILL_SECONDS": 0,  # tests send forms at once; tests/test_humans.py checks the wait
         "PAGE_CACHE_SECONDS": 0,  # tests that check freshness must not see a micro-cached page
+        "SHARED_PAGE_SECONDS": 0,  # tests/test_shared_pages.py turns it on
         **extra,
     }
 

@@ -61,7 +61,9 @@ def vote_clause(user: User, draft: Draft, clause_key: str, value: int,
 
 def vote_proposal(user: User, proposal: Proposal, value: int) -> ProposalVote | None:
     """Vote on an open proposal; voting again changes the vote; 0 withdraws it."""
-    check_can_take_part(user, db.session.get(Draft, proposal.draft_id))
+    draft = db.session.get(Draft, proposal.draft_id)
+    check_can_take_part(user, draft)
     if proposal.status != "open":
         raise RuleError(_("Voting is closed for this proposal: it has been decided."), 403)
+    touch_activity(draft)  # the clause page shows the proposal's votes
     return upsert_vote(ProposalVote, user, value, target={"proposal_id": proposal.id})

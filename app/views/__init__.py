@@ -24,6 +24,7 @@ from app.views import (
     report,
     review,
     search,
+    shared_pages,
     site,
     staff,
 )
@@ -35,5 +36,7 @@ BLUEPRINTS = (reading.bp, participation.bp, proposals.bp, staff.bp, review.bp, h
 
 def register(app: Flask) -> None:
     app.jinja_env.globals["human_fields"] = humans.fields
+    app.jinja_env.globals["hole"] = shared_pages.hole  # a reader's own part of a shared page
+    app.jinja_env.globals["unread_label"] = shared_pages.unread_label
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

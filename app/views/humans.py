@@ -11,6 +11,8 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup, escape
 
+from app.pagecache import hole_mark, rendering_shared
+
 HONEYPOT = "website"
 STARTED = "form_started"
 
@@ -27,9 +29,14 @@ def _signer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="form-started")
 
 
+def started_value() -> str:
+    """When the form was shown, signed."""
+    return _signer().dumps(int(time.time()))
+
+
 def fields() -> Markup:
     """The hidden fields a public form carries (and the CAPTCHA's widget, if one is plugged in)."""
-    started = _signer().dumps(int(time.time()))
+    started = hole_mark("started") if rendering_shared() else started_value()  # see shared_pages
     label = escape(_("Leave this field empty"))  # outside the f-string, so the catalogues find it
     html = (f'<div class="hp" aria-hidden="true"><label for="{HONEYPOT}">{label}'
             f'</label><input type="text" id="{HONEYPOT}" name="{HONEYPOT}" value="" tabindex="-1" '

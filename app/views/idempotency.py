@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from app.links import safe_next
 from app.models import IdempotencyKey
+from app.pagecache import hole_mark, rendering_shared
 
 FIELD = "idempotency_key"
 _VALID = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -37,6 +38,8 @@ WAIT_FOR_FIRST = 5.0  #: seconds a racing duplicate waits for the first submissi
 
 def new_key() -> str:
     """The key of a form being shown: the one it was submitted with when shown again after an error."""
+    if has_request_context() and rendering_shared():
+        return hole_mark("idem")  # a page shared by several readers: each gets a key of its own
     submitted = request.form.get(FIELD, "") if has_request_context() else ""
     return submitted if _VALID.fullmatch(submitted) else secrets.token_urlsafe(24)
 

@@ -30,8 +30,15 @@ from app.models import Agency, Clause, Comment, Draft, Follow, Revision, User
 from app.pagecache import public_page
 from app.services import accounts, notifications
 from app.views import pages
-from app.views.common import get_draft, get_revision, page_number, whole_number
+from app.views.common import (
+    get_clause,
+    get_draft,
+    get_revision,
+    page_number,
+    whole_number,
+)
 from app.views.forms import CommentForm
+from app.views.shared_pages import shared_page
 from drafts import refs
 from drafts.patterns import ARTICLE_KINDS, GROUP_KINDS
 
@@ -74,9 +81,19 @@ def draft_list():
                            agency=agency_slug, status=status, now=now)
 
 
+def _draft_page(slug: str, number: int | None = None) -> tuple | None:
+    return activity.page_stamp(get_draft(slug))
+
+
+def _clause_page(slug: str, eid: str, number: int | None = None) -> tuple | None:
+    draft = get_draft(slug)
+    clause = get_clause(get_revision(draft, number), eid)
+    return activity.page_stamp(draft, current_user if current_user.is_authenticated else None, clause.key)
+
+
 @bp.route("/drafts/<slug>")
 @bp.route("/drafts/<slug>/revisions/<int:number>")
-@public_page
+@shared_page(_draft_page)
 def draft(slug: str, number: int | None = None):
     """Show a revision of a draft clause by clause, with comment and vote counts per clause."""
     draft = get_draft(slug)
@@ -236,7 +253,7 @@ def fill_counts(sections, counts: dict[str, dict[str, int]]) -> Markup:
 
 @bp.route("/drafts/<slug>/clauses/<eid>")
 @bp.route("/drafts/<slug>/revisions/<int:number>/clauses/<eid>")
-@public_page
+@shared_page(_clause_page)
 def clause(slug: str, eid: str, number: int | None = None):
     """Show one clause (permalink by eid) with its comments, paginated."""
     return pages.clause_page(slug, eid, number)

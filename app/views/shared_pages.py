@@ -1,0 +1,93 @@
+"""Pages rendered once for every reader who would get the same page, signed-in citizens included.
+
+A signed-in citizen's draft or clause page differs from their neighbour's in a few places only: their
+name and unread count in the header, the form tokens (CSRF, idempotency key, the time the form was
+shown) and, on a clause page, their own vote. The page is rendered once with those places left as
+holes and kept per process under everything else it depends on (path, language, time zone, whether
+the reader is a confirmed member, their vote, and the stamp of the draft's data: any comment, vote,
+proposal or revision moves it); each request fills the holes with its reader's own values. A member
+who wrote one of the page's comments, staff and moderators, and anyone with messages waiting get a
+page of their own as before. What the stamp does not cover (someone else's new display name, the
+clock passing a deadline) shows at most SHARED_PAGE_SECONDS late.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import wraps
+
+from flask import current_app, g, session
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+from app import pagecache, templating
+from app.pagecache import hole_mark, rendering_shared
+from app.views import humans, idempotency
+
+
+def hole(name: str, value) -> Markup:
+    """``value`` (escaped), or the hole each request fills when the page is shared."""
+    return Markup(hole_mark(name)) if rendering_shared() else escape(value)
+
+
+def unread_label(count: int | None) -> str:
+    return f" ({count})" if count else ""
+
+
+def shared_page(page_key: Callable[..., tuple | None]):
+    """Serve the view from the shared cache when the reader may share it. ``page_key`` gets the
+    view's arguments and returns what the page depends on besides path, language and time zone (the
+    data's stamp, the member's vote), or None when this reader's page is their own."""
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            ttl = current_app.config.get("SHARED_PAGE_SECONDS", 0)
+            member = current_user.is_authenticated
+            if (ttl <= 0 or "_flashes" in session or current_app.config.get("CAPTCHA")
+                    or (member and current_user.role != "citizen")):
+                return view(*args, **kwargs)
+            parts = page_key(*args, **kwargs)
+            if parts is None:
+                return view(*args, **kwargs)
+            reader = ("member", current_user.is_confirmed) if member else ("anonymous",)
+            key = (*pagecache.request_key(), "shared", reader, parts)
+            hit = pagecache.recall(key)
+            if hit is not None:
+                return current_app.response_class(_fill(hit[1]), status=200, mimetype=hit[3])
+            g.shared_render = True
+            try:
+                response = current_app.make_response(view(*args, **kwargs))
+            finally:
+                g.shared_render = False
+            body = response.get_data()
+            token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
+            if token:
+                body = body.replace(token.encode(), hole_mark("csrf").encode())
+            if response.status_code == 200 and not response.is_streamed:
+                pagecache.keep(key, body, response.mimetype, ttl)
+            response.set_data(_fill(body))
+            return response
+        return wrapper
+    return decorate
+
+
+def _fill(body: bytes) -> bytes:
+    """The page with this request's reader in its holes (a fresh key and form time per form)."""
+    done: dict[bytes, bytes] = {}
+
+    def value(match: re.Match) -> bytes:
+        name = match.group(1)
+        if name == b"idem":
+            return idempotency.new_key().encode()
+        if name == b"started":
+            return str(escape(humans.started_value())).encode()
+        if name not in done:
+            if name == b"csrf":
+                done[name] = generate_csrf().encode()
+            elif name == b"name":
+                done[name] = str(escape(current_user.display_name)).encode()
+            else:
+                done[name] = str(escape(unread_label(templating.unread_count()))).encode()
+        return done[name]
+    return pagecache.HOLE.sub(value, body)
