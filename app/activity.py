@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app import queries
 from app.clock import utcnow
@@ -19,6 +19,14 @@ from app.models import (
     Revision,
     User,
 )
+
+
+def touch_drafts_of(user: User) -> None:
+    """The drafts where ``user``'s name shows beside a comment or proposal: their pages change with it."""
+    ids = select(Comment.draft_id).where(Comment.author_id == user.id).union(
+        select(Proposal.draft_id).where(Proposal.author_id == user.id))
+    for draft in db.session.scalars(select(Draft).where(Draft.id.in_(ids))):
+        touch_activity(draft)
 
 
 def touch_activity(draft: Draft) -> None:
@@ -78,22 +86,32 @@ def activity_stamp(draft: Draft) -> tuple:
     return (draft.updated_at, newest)
 
 
+_GROUP_STAMP = """SELECT max(d.updated_at),
+  max((SELECT max(c.updated_at) FROM comment c WHERE c.draft_id = d.id)),
+  max((SELECT max(p.updated_at) FROM proposal p WHERE p.draft_id = d.id)){member}
+FROM draft d WHERE d.id = :root OR d.version_of_id = :root"""
+_MEMBER_STAMP = """,
+  (SELECT value FROM clause_vote WHERE user_id = :user AND draft_id = :draft AND clause_key = :clause),
+  (SELECT count(*) FROM comment WHERE draft_id = :draft AND clause_key = :clause AND author_id = :user)"""
+
+
 def page_stamp(draft: Draft, reader: User | None = None, clause_key: str | None = None) -> tuple | None:
-    """What a draft's shared pages are kept under (views/shared_pages): the activity stamp and the
-    newest change of a proposal, in one statement; on a clause page for a member, also their vote
-    there, or None when they wrote a comment on it (the page would hold their own links)."""
-    columns = [select(func.max(Comment.updated_at)).where(Comment.draft_id == draft.id).scalar_subquery(),
-               select(func.max(Proposal.updated_at)).where(Proposal.draft_id == draft.id).scalar_subquery()]
-    if reader is not None and clause_key is not None:
-        columns += [select(ClauseVote.value).where(ClauseVote.user_id == reader.id, ClauseVote.draft_id == draft.id,
-                                                   ClauseVote.clause_key == clause_key).scalar_subquery(),
-                    select(func.count()).select_from(Comment).where(
-                        Comment.draft_id == draft.id, Comment.clause_key == clause_key,
-                        Comment.author_id == reader.id).scalar_subquery()]
-    row = db.session.execute(select(*columns)).one()
-    if len(row) > 2 and row[3]:
+    """What a draft's shared pages are kept under (views/shared_pages), in one statement: the newest
+    change to the draft rows of its language versions (``touch_activity`` moves it with every comment
+    and vote), to their comments and to their proposals; its status and hours left (what the page
+    says about the deadline); on a clause page for a member, their vote there. None when that member
+    wrote a comment on the clause: the page would hold their own links."""
+    member = reader is not None and clause_key is not None
+    params = {"root": draft.version_of_id or draft.id}
+    if member:
+        params.update(user=reader.id, draft=draft.id, clause=clause_key)
+    row = db.session.execute(text(_GROUP_STAMP.format(member=_MEMBER_STAMP if member else "")), params).one()
+    if member and row[4]:
         return None
-    return (draft.updated_at, *row[:3])
+    now = utcnow()
+    status = draft.status(now)
+    hours_left = int((draft.closes_at - now).total_seconds() // 3600) if status == "open" else None
+    return (*row[:4], status, hours_left)
 
 
 def clause_counts(draft: Draft) -> dict[str, dict[str, int]]:

@@ -48,7 +48,7 @@ def from_env() -> dict:
         # links in emails start with this (never with the Host a request claimed)
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS", "2")),
-        "SHARED_PAGE_SECONDS": int(os.environ.get("SHARED_PAGE_SECONDS", "60")),
+        "SHARED_PAGE_SECONDS": int(os.environ.get("SHARED_PAGE_SECONDS", "300")),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "Asia/Tashkent"),
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
@@ -102,7 +102,7 @@ DEFAULTS = {
     "MIN_FILL_SECONDS": 3,  # a public form sent sooner after it was shown is a script's
     "CAPTCHA": None,  # a plug-in with widget() and verify(form, remote_addr); see app/views/humans.py  # open reports that hide a contribution pending review
     "PAGE_CACHE_SECONDS": 2,  # anonymous public pages; see app/pagecache.py
-    "SHARED_PAGE_SECONDS": 60,  # draft and clause pages, shared by readers; see app/views/shared_pages.py
+    "SHARED_PAGE_SECONDS": 300,  # draft and clause pages, shared by readers; see app/views/shared_pages.py
     "CLAUSES_PER_PAGE": 60,
     "API_PAGE_SIZE": 100,
     "RATELIMIT_HEADERS_ENABLED": True,

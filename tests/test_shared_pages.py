@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app import queries
 from app.extensions import db
 from app.models import Comment, Draft, User
-from app.services import accounts, comments, proposals, revisions, votes
+from app.services import accounts, comments, privacy, proposals, revisions, votes
 
 TOKENS = re.compile(r'(name="(?:csrf_token|idempotency_key|form_started)"[^>]*value=")[^"]*(")')
 
@@ -142,6 +142,38 @@ def test_a_change_shows_at_once_to_anonymous_readers_and_members(site):
         db.session.commit()
     assert '<span class="for">1 for</span> <span class="against">0 against</span></p>' in \
         member.get(site["clause"]).get_data(as_text=True)
+    # a new name beside one's comments, and a deleted account's, show at once too
+    with app.app_context():
+        accounts.set_profile(db.session.get(User, site["ids"]["writer"]), "Renamed Writer", None)
+        db.session.commit()
+    assert "Renamed Writer" in anonymous.get(site["clause"]).get_data(as_text=True)
+    with app.app_context():
+        privacy.delete_account(db.session.get(User, site["ids"]["writer"]), "long enough pw")
+        db.session.commit()
+    for client in (anonymous, member):
+        page = client.get(site["clause"]).get_data(as_text=True)
+        assert "Renamed Writer" not in page and "deleted participant" in page
+
+
+def test_comments_on_another_language_version_show_at_once(site):
+    app = site["app"]
+    member = signed_in(app, "quiet")
+    with app.app_context():
+        draft = db.session.scalar(select(Draft))
+        version = revisions.import_draft(SAMPLE_MD.encode(), fmt="md", title="Shared law (ru)", agency_name="Ministry",
+                                        lang="ru", opens_at=draft.opens_at, closes_at=draft.closes_at, author=None,
+                                        version_of=draft)
+        db.session.commit()
+        version_id = version.id
+    before = member.get(site["clause"]).get_data(as_text=True)
+    with app.app_context():
+        version = db.session.get(Draft, version_id)
+        key = queries.revision_clauses(queries.current_revision(version))[2].key
+        comments.add_comment(db.session.get(User, site["ids"]["other"]), version, body="Сказано на русском.",
+                             clause_key=key)
+        db.session.commit()
+    assert "Сказано на русском." not in before
+    assert "Сказано на русском." in member.get(site["clause"]).get_data(as_text=True)
 
 
 def test_text_from_the_data_cannot_pass_for_a_hole(site):

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
+from app.activity import touch_drafts_of
 from app.clock import utcnow
 from app.extensions import db
 from app.models import Agency, Draft, User
@@ -90,6 +91,13 @@ def create_user(*, email: str, password: str, display_name: str, role: str = "ci
     db.session.flush()
     audit(user, "user.create", f"user:{user.id}", role)
     return user
+
+
+def set_profile(user: User, display_name: str, timezone: str | None) -> None:
+    """The name shown beside a person's contributions (their drafts' pages change with it) and their zone."""
+    if display_name != user.display_name:
+        touch_drafts_of(user)
+    user.display_name, user.timezone = display_name, timezone
 
 
 def set_language(user: User, code: str) -> None:

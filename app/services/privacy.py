@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select
 from werkzeug.security import check_password_hash
 
+from app.activity import touch_drafts_of
 from app.clock import utcnow
 from app.extensions import db
 from app.models import (
@@ -107,6 +108,7 @@ def delete_account(user: User, password: str, *, now: datetime | None = None) ->
         raise RuleError(_("Staff and administrator accounts are closed by an administrator."), 403)
     now = now or utcnow()
     name, email = user.stored_name, user.email
+    touch_drafts_of(user)  # their name leaves the pages of the drafts they took part in
     comment_ids = list(db.session.scalars(select(Comment.id).where(Comment.author_id == user.id)))
     _scrub_replies(name, set(comment_ids))
     _scrub_jobs(user.id, name, email)

@@ -296,8 +296,7 @@ def settings():
         return _settings_page()
     form = SettingsForm()
     if form.validate_on_submit():
-        current_user.display_name = form.display_name.data
-        current_user.timezone = form.timezone.data or None
+        account_service.set_profile(current_user, form.display_name.data, form.timezone.data or None)
         audit(current_user, "user.settings", f"user:{current_user.id}")
         db.session.commit()
         flash(_("Your settings are saved."))

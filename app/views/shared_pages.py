@@ -4,11 +4,11 @@ A signed-in citizen's draft or clause page differs from their neighbour's in a f
 name and unread count in the header, the form tokens (CSRF, idempotency key, the time the form was
 shown) and, on a clause page, their own vote. The page is rendered once with those places left as
 holes and kept per process under everything else it depends on (path, language, time zone, whether
-the reader is a confirmed member, their vote, and the stamp of the draft's data: any comment, vote,
-proposal or revision moves it); each request fills the holes with its reader's own values. A member
-who wrote one of the page's comments, staff and moderators, and anyone with messages waiting get a
-page of their own as before. What the stamp does not cover (someone else's new display name, the
-clock passing a deadline) shows at most SHARED_PAGE_SECONDS late.
+the reader is a confirmed member, their vote, and ``activity.page_stamp``: the draft's data, its
+language versions, the deadline); each request fills the holes with its reader's own values. A
+member who wrote a comment on the clause, staff and moderators, and anyone with messages waiting
+get a page of their own as before. What the stamp does not cover (an agency renamed, say) shows at
+most SHARED_PAGE_SECONDS late.
 """
 from __future__ import annotations
 
