@@ -91,23 +91,19 @@ _GROUP_STAMP = """SELECT max(d.updated_at),
   max((SELECT max(p.updated_at) FROM proposal p WHERE p.draft_id = d.id)){member}
 FROM draft d WHERE d.id = :root OR d.version_of_id = :root"""
 _MEMBER_STAMP = """,
-  (SELECT value FROM clause_vote WHERE user_id = :user AND draft_id = :draft AND clause_key = :clause),
-  (SELECT count(*) FROM comment WHERE draft_id = :draft AND clause_key = :clause AND author_id = :user)"""
+  (SELECT value FROM clause_vote WHERE user_id = :user AND draft_id = :draft AND clause_key = :clause)"""
 
 
-def page_stamp(draft: Draft, reader: User | None = None, clause_key: str | None = None) -> tuple | None:
+def page_stamp(draft: Draft, reader: User | None = None, clause_key: str | None = None) -> tuple:
     """What a draft's shared pages are kept under (views/shared_pages), in one statement: the newest
     change to the draft rows of its language versions (``touch_activity`` moves it with every comment
     and vote), to their comments and to their proposals; its status and hours left (what the page
-    says about the deadline); on a clause page for a member, their vote there. None when that member
-    wrote a comment on the clause: the page would hold their own links."""
+    says about the deadline); on a clause page for a member, their vote there."""
     member = reader is not None and clause_key is not None
     params = {"root": draft.version_of_id or draft.id}
     if member:
         params.update(user=reader.id, draft=draft.id, clause=clause_key)
     row = db.session.execute(text(_GROUP_STAMP.format(member=_MEMBER_STAMP if member else "")), params).one()
-    if member and row[4]:
-        return None
     now = utcnow()
     status = draft.status(now)
     hours_left = int((draft.closes_at - now).total_seconds() // 3600) if status == "open" else None

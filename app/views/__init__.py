@@ -38,5 +38,7 @@ def register(app: Flask) -> None:
     app.jinja_env.globals["human_fields"] = humans.fields
     app.jinja_env.globals["hole"] = shared_pages.hole  # a reader's own part of a shared page
     app.jinja_env.globals["unread_label"] = shared_pages.unread_label
+    app.jinja_env.globals["own_choice"] = shared_pages.own_choice
+    app.jinja_env.globals["rendering_shared"] = shared_pages.rendering_shared
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

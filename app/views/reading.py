@@ -31,7 +31,6 @@ from app.pagecache import public_page
 from app.services import accounts, notifications
 from app.views import pages
 from app.views.common import (
-    get_clause,
     get_draft,
     get_revision,
     page_number,
@@ -87,8 +86,10 @@ def _draft_page(slug: str, number: int | None = None) -> tuple | None:
 
 def _clause_page(slug: str, eid: str, number: int | None = None) -> tuple | None:
     draft = get_draft(slug)
-    clause = get_clause(get_revision(draft, number), eid)
-    return activity.page_stamp(draft, current_user if current_user.is_authenticated else None, clause.key)
+    key = next((c["key"] for c in queries.cached_clauses(get_revision(draft, number)) if c["eid"] == eid), None)
+    if key is None:
+        abort(404)
+    return activity.page_stamp(draft, current_user if current_user.is_authenticated else None, key)
 
 
 @bp.route("/drafts/<slug>")

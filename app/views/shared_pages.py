@@ -2,13 +2,13 @@
 
 A signed-in citizen's draft or clause page differs from their neighbour's in a few places only: their
 name and unread count in the header, the form tokens (CSRF, idempotency key, the time the form was
-shown) and, on a clause page, their own vote. The page is rendered once with those places left as
-holes and kept per process under everything else it depends on (path, language, time zone, whether
-the reader is a confirmed member, their vote, and ``activity.page_stamp``: the draft's data, its
-language versions, the deadline); each request fills the holes with its reader's own values. A
-member who wrote a comment on the clause, staff and moderators, and anyone with messages waiting
-get a page of their own as before. What the stamp does not cover (an agency renamed, say) shows at
-most SHARED_PAGE_SECONDS late.
+shown), what their own comments offer them (edit, "this was not me") and, on a clause page, their
+vote. The page is rendered once with those places left as holes (both versions, for a comment's
+offers) and kept per process under everything else it depends on (path, language, time zone,
+whether the reader is a confirmed member, their vote, and ``activity.page_stamp``: the draft's
+data, its language versions, the deadline); each request fills the holes with its reader's own
+values. Staff and moderators, and anyone with messages waiting, get a page of their own as before.
+What the stamp does not cover (an agency renamed, say) shows at most SHARED_PAGE_SECONDS late.
 """
 from __future__ import annotations
 
@@ -20,8 +20,11 @@ from flask import current_app, g, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
+from sqlalchemy import select
 
 from app import pagecache, templating
+from app.extensions import db
+from app.models import Comment
 from app.pagecache import hole_mark, rendering_shared
 from app.views import humans, idempotency
 
@@ -31,6 +34,12 @@ def hole(name: str, value) -> Markup:
     return Markup(hole_mark(name)) if rendering_shared() else escape(value)
 
 
+def own_choice(comment_id: int, mine: str, others: str) -> Markup:
+    """Both versions of what a comment offers its reader (edit it, or report it): the request keeps
+    the one for its reader, so the author of a comment can share the page of its clause."""
+    return Markup(f"{hole_mark('own')}{comment_id}{hole_mark('or')}{mine}{hole_mark('or')}{others}{hole_mark('end')}")
+
+
 def unread_label(count: int | None) -> str:
     return f" ({count})" if count else ""
 
@@ -38,7 +47,7 @@ def unread_label(count: int | None) -> str:
 def shared_page(page_key: Callable[..., tuple | None]):
     """Serve the view from the shared cache when the reader may share it. ``page_key`` gets the
     view's arguments and returns what the page depends on besides path, language and time zone (the
-    data's stamp, the member's vote), or None when this reader's page is their own."""
+    data's stamp, the member's vote), or None when this reader's page must be their own."""
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
@@ -72,8 +81,16 @@ def shared_page(page_key: Callable[..., tuple | None]):
     return decorate
 
 
+_OWN, _OR, _END = (re.escape(hole_mark(name).encode()) for name in ("own", "or", "end"))
+_CHOICE = re.compile(_OWN + rb"(\d+)" + _OR + rb"(.*?)" + _OR + rb"(.*?)" + _END, re.DOTALL)
+
+
 def _fill(body: bytes) -> bytes:
     """The page with this request's reader in its holes (a fresh key and form time per form)."""
+    ids = {int(i) for i in re.findall(_OWN + rb"(\d+)", body)}
+    mine = set(db.session.scalars(select(Comment.id).where(
+        Comment.id.in_(ids), Comment.author_id == current_user.id))) if ids and current_user.is_authenticated else set()
+    body = _CHOICE.sub(lambda m: m.group(2) if int(m.group(1)) in mine else m.group(3), body)
     done: dict[bytes, bytes] = {}
 
     def value(match: re.Match) -> bytes:
@@ -87,7 +104,9 @@ def _fill(body: bytes) -> bytes:
                 done[name] = generate_csrf().encode()
             elif name == b"name":
                 done[name] = str(escape(current_user.display_name)).encode()
-            else:
+            elif name == b"unread":
                 done[name] = str(escape(unread_label(templating.unread_count()))).encode()
+            else:
+                done[name] = match.group(0)
         return done[name]
     return pagecache.HOLE.sub(value, body)
