@@ -88,26 +88,31 @@ def activity_stamp(draft: Draft) -> tuple:
 
 _GROUP_STAMP = """SELECT max(d.updated_at),
   max((SELECT max(c.updated_at) FROM comment c WHERE c.draft_id = d.id)),
-  max((SELECT max(p.updated_at) FROM proposal p WHERE p.draft_id = d.id)){member}
+  max((SELECT max(p.updated_at) FROM proposal p WHERE p.draft_id = d.id)){clause}
 FROM draft d WHERE d.id = :root OR d.version_of_id = :root"""
-_MEMBER_STAMP = """,
-  (SELECT value FROM clause_vote WHERE user_id = :user AND draft_id = :draft AND clause_key = :clause)"""
+_CLAUSE_KEY = """(SELECT c.key FROM clause c JOIN revision r ON r.id = c.revision_id
+   WHERE r.draft_id = :draft AND r.number = :number AND c.eid = :eid)"""
+_CLAUSE_STAMP = f""",
+  {_CLAUSE_KEY},
+  (SELECT value FROM clause_vote WHERE user_id = :user AND draft_id = :draft AND clause_key = {_CLAUSE_KEY})"""
 
 
-def page_stamp(draft: Draft, reader: User | None = None, clause_key: str | None = None) -> tuple:
+def page_stamp(draft: Draft, clause: tuple[int, str] | None = None, reader: User | None = None) -> tuple | None:
     """What a draft's shared pages are kept under (views/shared_pages), in one statement: the newest
     change to the draft rows of its language versions (``touch_activity`` moves it with every comment
     and vote), to their comments and to their proposals; its status and hours left (what the page
-    says about the deadline); on a clause page for a member, their vote there."""
-    member = reader is not None and clause_key is not None
+    says about the deadline); for a clause page (revision number, eid) the clause and the reader's
+    vote on it. None when there is no such clause."""
     params = {"root": draft.version_of_id or draft.id}
-    if member:
-        params.update(user=reader.id, draft=draft.id, clause=clause_key)
-    row = db.session.execute(text(_GROUP_STAMP.format(member=_MEMBER_STAMP if member else "")), params).one()
+    if clause is not None:
+        params.update(draft=draft.id, number=clause[0], eid=clause[1], user=reader.id if reader is not None else 0)
+    row = db.session.execute(text(_GROUP_STAMP.format(clause=_CLAUSE_STAMP if clause else "")), params).one()
+    if clause is not None and row[3] is None:
+        return None
     now = utcnow()
     status = draft.status(now)
     hours_left = int((draft.closes_at - now).total_seconds() // 3600) if status == "open" else None
-    return (*row[:4], status, hours_left)
+    return (*row, status, hours_left)
 
 
 def clause_counts(draft: Draft) -> dict[str, dict[str, int]]:

@@ -86,10 +86,11 @@ def _draft_page(slug: str, number: int | None = None) -> tuple | None:
 
 def _clause_page(slug: str, eid: str, number: int | None = None) -> tuple | None:
     draft = get_draft(slug)
-    key = next((c["key"] for c in queries.cached_clauses(get_revision(draft, number)) if c["eid"] == eid), None)
-    if key is None:
+    stamp = activity.page_stamp(draft, (draft.current_revision_number if number is None else number, eid),
+                                current_user if current_user.is_authenticated else None)
+    if stamp is None:
         abort(404)
-    return activity.page_stamp(draft, current_user if current_user.is_authenticated else None, key)
+    return stamp
 
 
 @bp.route("/drafts/<slug>")

@@ -20,11 +20,11 @@ from flask import current_app, g, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import func, literal, select, union_all
 
-from app import pagecache, templating
+from app import pagecache
 from app.extensions import db
-from app.models import Comment
+from app.models import Comment, Notification
 from app.pagecache import hole_mark, rendering_shared
 from app.views import humans, idempotency
 
@@ -85,11 +85,21 @@ _OWN, _OR, _END = (re.escape(hole_mark(name).encode()) for name in ("own", "or",
 _CHOICE = re.compile(_OWN + rb"(\d+)" + _OR + rb"(.*?)" + _OR + rb"(.*?)" + _END, re.DOTALL)
 
 
+def _reader(body: bytes) -> tuple[int | None, set[int]]:
+    """A member's unread count and which of the page's comments are theirs, in one statement."""
+    if not current_user.is_authenticated:
+        return None, set()
+    ids = sorted({int(i) for i in re.findall(_OWN + rb"(\d+)", body)})
+    unread = select(literal("n"), func.count()).select_from(Notification).where(
+        Notification.user_id == current_user.id, Notification.read_at.is_(None))
+    mine = select(literal("c"), Comment.id).where(Comment.id.in_(ids), Comment.author_id == current_user.id)
+    rows = db.session.execute(union_all(unread, mine) if ids else unread).all()
+    return next(n for kind, n in rows if kind == "n"), {i for kind, i in rows if kind == "c"}
+
+
 def _fill(body: bytes) -> bytes:
     """The page with this request's reader in its holes (a fresh key and form time per form)."""
-    ids = {int(i) for i in re.findall(_OWN + rb"(\d+)", body)}
-    mine = set(db.session.scalars(select(Comment.id).where(
-        Comment.id.in_(ids), Comment.author_id == current_user.id))) if ids and current_user.is_authenticated else set()
+    unread, mine = _reader(body)
     body = _CHOICE.sub(lambda m: m.group(2) if int(m.group(1)) in mine else m.group(3), body)
     done: dict[bytes, bytes] = {}
 
@@ -105,7 +115,7 @@ def _fill(body: bytes) -> bytes:
             elif name == b"name":
                 done[name] = str(escape(current_user.display_name)).encode()
             elif name == b"unread":
-                done[name] = str(escape(unread_label(templating.unread_count()))).encode()
+                done[name] = str(escape(unread_label(unread))).encode()
             else:
                 done[name] = match.group(0)
         return done[name]
