@@ -20,11 +20,10 @@ from flask import current_app, g, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import text
 
 from app import pagecache
 from app.extensions import db
-from app.models import Comment, Notification
 from app.pagecache import hole_mark, rendering_shared
 from app.views import humans, idempotency
 
@@ -85,16 +84,24 @@ _OWN, _OR, _END = (re.escape(hole_mark(name).encode()) for name in ("own", "or",
 _CHOICE = re.compile(_OWN + rb"(\d+)" + _OR + rb"(.*?)" + _OR + rb"(.*?)" + _END, re.DOTALL)
 
 
+_UNREAD = "SELECT 'n', count(*) FROM notification WHERE user_id = :user AND read_at IS NULL"
+_MINE = " UNION ALL SELECT 'c', id FROM comment WHERE author_id = :user AND id IN ({ids})"
+
+
 def _reader(body: bytes) -> tuple[int | None, set[int]]:
-    """A member's unread count and which of the page's comments are theirs, in one statement."""
+    """A member's unread count and which of the page's comments are theirs, in one statement (the
+    ids are the page's own digits, so they go into it as they are)."""
     if not current_user.is_authenticated:
         return None, set()
-    ids = sorted({int(i) for i in re.findall(_OWN + rb"(\d+)", body)})
-    unread = select(literal("n"), func.count()).select_from(Notification).where(
-        Notification.user_id == current_user.id, Notification.read_at.is_(None))
-    mine = select(literal("c"), Comment.id).where(Comment.id.in_(ids), Comment.author_id == current_user.id)
-    rows = db.session.execute(union_all(unread, mine) if ids else unread).all()
-    return next(n for kind, n in rows if kind == "n"), {i for kind, i in rows if kind == "c"}
+    ids = ",".join(sorted({i.decode() for i in re.findall(_OWN + rb"(\d+)", body)}))
+    rows = db.session.execute(text(_UNREAD + (_MINE.format(ids=ids) if ids else "")), {"user": current_user.id})
+    unread, mine = None, set()
+    for kind, n in rows:
+        if kind == "n":
+            unread = n
+        else:
+            mine.add(n)
+    return unread, mine
 
 
 def _fill(body: bytes) -> bytes:
