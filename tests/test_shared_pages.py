@@ -19,10 +19,10 @@ from app.services import accounts, comments, privacy, proposals, revisions, vote
 TOKENS = re.compile(r'(name="(?:csrf_token|idempotency_key|form_started)"[^>]*value=")[^"]*(")')
 
 
-@pytest.fixture
-def site(app_factory):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def site(request, app_factory):
     """A shared-page app with CSRF on, a draft and readers in every state a clause page knows."""
-    app = app_factory(SHARED_PAGE_SECONDS=300, WTF_CSRF_ENABLED=True, MIN_FILL_SECONDS=1)
+    app = app_factory(request.param, SHARED_PAGE_SECONDS=300, WTF_CSRF_ENABLED=True, MIN_FILL_SECONDS=1)
     now = datetime.now(UTC)
     with app.app_context():
         draft = revisions.import_draft(SAMPLE_MD.encode(), fmt="md", title="Shared law", agency_name="Ministry",
