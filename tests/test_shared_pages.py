@@ -14,7 +14,15 @@ from sqlalchemy import select
 from app import queries
 from app.extensions import db
 from app.models import Comment, Draft, User
-from app.services import accounts, comments, privacy, proposals, revisions, votes
+from app.services import (
+    accounts,
+    comments,
+    decisions,
+    privacy,
+    proposals,
+    revisions,
+    votes,
+)
 
 TOKENS = re.compile(r'(name="(?:csrf_token|idempotency_key|form_started)"[^>]*value=")[^"]*(")')
 
@@ -142,6 +150,12 @@ def test_a_change_shows_at_once_to_anonymous_readers_and_members(site):
         db.session.commit()
     assert '<span class="for">1 for</span> <span class="against">0 against</span></p>' in \
         member.get(site["clause"]).get_data(as_text=True)
+    # a staff decision on a comment shows at once
+    with app.app_context():
+        comment = db.session.scalar(select(Comment).where(Comment.body == "New words from the other reader."))
+        decisions.dispose_comment(db.session.get(User, site["ids"]["staff"]), comment, "noted", "Thank you, noted.")
+        db.session.commit()
+    assert "Thank you, noted." in member.get(site["clause"]).get_data(as_text=True)
     # a new name beside one's comments, and a deleted account's, show at once too
     with app.app_context():
         accounts.set_profile(db.session.get(User, site["ids"]["writer"]), "Renamed Writer", None)

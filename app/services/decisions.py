@@ -42,6 +42,7 @@ def _dispose(staff: User, draft: Draft, *, outcome: str, reason: str, comment: C
         db.session.add(disposition)
     disposition.outcome, disposition.reason, disposition.decided_by_id = outcome, reason, staff.id
     disposition.updated_at = utcnow()
+    touch_activity(draft)  # the decision shows beside the comment or proposal on the draft's pages
     audit(staff, "disposition", f"{'comment' if comment else 'proposal'}:{(comment or proposal).id}",
           f"{outcome}: {reason[:200]}")
     return disposition
