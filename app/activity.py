@@ -19,6 +19,7 @@ from app.models import (
     Revision,
     User,
 )
+from app.models.types import UTCDateTime
 
 
 def touch_drafts_of(user: User) -> None:
@@ -86,33 +87,40 @@ def activity_stamp(draft: Draft) -> tuple:
     return (draft.updated_at, newest)
 
 
-_GROUP_STAMP = """SELECT max(d.updated_at),
+_STAMP = """SELECT me.opens_at, me.closes_at, max(d.updated_at),
   max((SELECT max(c.updated_at) FROM comment c WHERE c.draft_id = d.id)),
   max((SELECT max(p.updated_at) FROM proposal p WHERE p.draft_id = d.id)){clause}
-FROM draft d WHERE d.id = :root OR d.version_of_id = :root"""
+FROM draft me JOIN draft d
+  ON d.id = coalesce(me.version_of_id, me.id) OR d.version_of_id = coalesce(me.version_of_id, me.id)
+WHERE me.slug = :slug AND me.published = :published
+GROUP BY me.id, me.opens_at, me.closes_at, me.current_revision_number"""
 _CLAUSE_KEY = """(SELECT c.key FROM clause c JOIN revision r ON r.id = c.revision_id
-   WHERE r.draft_id = :draft AND r.number = :number AND c.eid = :eid)"""
+   WHERE r.draft_id = me.id AND r.number = coalesce(CAST(:number AS INTEGER), me.current_revision_number)
+   AND c.eid = :eid)"""
 _CLAUSE_STAMP = f""",
   {_CLAUSE_KEY},
-  (SELECT value FROM clause_vote WHERE user_id = :user AND draft_id = :draft AND clause_key = {_CLAUSE_KEY})"""
+  (SELECT value FROM clause_vote WHERE user_id = :user AND draft_id = me.id AND clause_key = {_CLAUSE_KEY})"""
 
 
-def page_stamp(draft: Draft, clause: tuple[int, str] | None = None, reader: User | None = None) -> tuple | None:
-    """What a draft's shared pages are kept under (views/shared_pages), in one statement: the newest
-    change to the draft rows of its language versions (``touch_activity`` moves it with every comment
-    and vote), to their comments and to their proposals; its status and hours left (what the page
-    says about the deadline); for a clause page (revision number, eid) the clause and the reader's
-    vote on it. None when there is no such clause."""
-    params = {"root": draft.version_of_id or draft.id}
+def page_stamp(slug: str, clause: tuple[int | None, str] | None = None, reader: User | None = None) -> tuple | None:
+    """What the shared pages of a published draft are kept under (views/shared_pages), in one
+    statement: the newest change to the draft rows of its language versions (``touch_activity``
+    moves it with every comment and vote), to their comments and to their proposals; its status and
+    hours left (what the page says about the deadline); for a clause page (revision number or None
+    for the current one, eid) the clause and the reader's vote on it. None when there is no such
+    published draft or clause: the page is then the view's to answer."""
+    params = {"slug": slug, "published": True}
     if clause is not None:
-        params.update(draft=draft.id, number=clause[0], eid=clause[1], user=reader.id if reader is not None else 0)
-    row = db.session.execute(text(_GROUP_STAMP.format(clause=_CLAUSE_STAMP if clause else "")), params).one()
-    if clause is not None and row[3] is None:
+        params.update(number=clause[0], eid=clause[1], user=reader.id if reader is not None else 0)
+    statement = text(_STAMP.format(clause=_CLAUSE_STAMP if clause else "")).columns(
+        opens_at=UTCDateTime(), closes_at=UTCDateTime())
+    row = db.session.execute(statement, params).first()
+    if row is None or (clause is not None and row[5] is None):
         return None
-    now = utcnow()
-    status = draft.status(now)
-    hours_left = int((draft.closes_at - now).total_seconds() // 3600) if status == "open" else None
-    return (*row, status, hours_left)
+    opens_at, closes_at, now = row[0], row[1], utcnow()
+    status = "upcoming" if now < opens_at else "open" if now < closes_at else "closed"
+    hours_left = int((closes_at - now).total_seconds() // 3600) if status == "open" else None
+    return (*row[2:], status, hours_left)
 
 
 def clause_counts(draft: Draft) -> dict[str, dict[str, int]]:

@@ -81,16 +81,11 @@ def draft_list():
 
 
 def _draft_page(slug: str, number: int | None = None) -> tuple | None:
-    return activity.page_stamp(get_draft(slug))
+    return activity.page_stamp(slug)
 
 
 def _clause_page(slug: str, eid: str, number: int | None = None) -> tuple | None:
-    draft = get_draft(slug)
-    stamp = activity.page_stamp(draft, (draft.current_revision_number if number is None else number, eid),
-                                current_user if current_user.is_authenticated else None)
-    if stamp is None:
-        abort(404)
-    return stamp
+    return activity.page_stamp(slug, (number, eid), current_user if current_user.is_authenticated else None)
 
 
 @bp.route("/drafts/<slug>")
