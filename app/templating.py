@@ -29,6 +29,7 @@ from app.extensions import db
 from app.labels import audit_action, audit_detail, notification_text, status_label
 from app.links import diff_path, public_url
 from app.models import Notification
+from app.pagecache import rendering_shared
 from app.services import receipts
 from app.views.idempotency import new_key
 
@@ -127,8 +128,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _unread_count():
-        if not has_request_context() or not current_user.is_authenticated:
-            return {}
+        if not has_request_context() or not current_user.is_authenticated or rendering_shared():
+            return {}  # a shared page leaves the count as a hole, filled per reader
         return {"unread_notifications": unread_count()}
 
 

@@ -330,7 +330,9 @@ class WhooshBackend(Backend):
             found -= view.keyed(frozenset(eq.exclude_keys))
         by_kind = view.split(found)
         result.counts = view.counts(found, by_kind)
-        ranking = Ranking(view, main, found) if self.shortlists and eq.sort != "date" else None
+        ranking = None
+        if self.shortlists and eq.sort != "date":  # scored once for the kinds asked for, not per kind
+            ranking = Ranking(view, main, set().union(*(by_kind[kind] for kind in eq.kinds)))
         for kind in eq.kinds:
             docs, end = by_kind[kind], eq.offset + eq.limit
             if not docs or eq.offset >= len(docs):

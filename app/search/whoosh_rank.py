@@ -33,7 +33,7 @@ class Unscorable(Exception):
 
 
 class Ranking:
-    """The approximate scores of a query's visible matches, computed once for every kind."""
+    """The approximate scores of a query's visible matches of the kinds asked for, computed once."""
 
     def __init__(self, view: View, q: Q.Query, found: set[int]):
         self.view, self.q, self.found = view, q, found
