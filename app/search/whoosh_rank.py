@@ -202,6 +202,6 @@ def _lengths(segment: Segment, reader, fieldname: str) -> array:
     table = segment.lengths.get(fieldname)
     if table is None:
         get = reader.doc_field_length
-        table = segment.lengths[fieldname] = array("l", (get(d, fieldname, 1) or 0
+        table = segment.lengths[fieldname] = array("I", (get(d, fieldname, 1) or 0
                                                           for d in range(reader.doc_count_all())))
     return table
