@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app import queries
 from app.clock import utcnow
@@ -34,8 +35,35 @@ def touch_activity(draft: Draft) -> None:
     """Mark that what the draft's pages count changed (a comment added or hidden, a vote cast, changed
     or withdrawn): ``Draft.updated_at`` is the stamp ``draft_activity`` caches its counts under, so
     every such change must call this in its own transaction. Being one row, the stamp changes with
-    every commit that calls this, whatever order concurrent transactions commit in."""
-    draft.updated_at = utcnow()
+    every commit that calls this, whatever order concurrent transactions commit in.
+
+    The row is written just before the commit, after the rest of the transaction: every change to
+    the draft writes it, so its lock is then held for the commit alone (held from the middle of the
+    work, 16 people commenting on one draft spent most of their time waiting for each other)."""
+    db.session.info.setdefault(_TOUCHED, []).append(draft)
+
+
+_TOUCHED = "activity_touched_drafts"
+
+
+@event.listens_for(db.session, "before_commit")
+def _write_stamps(session) -> None:
+    """Registered after the other ``before_commit`` listeners (they are inserted before it)."""
+    if session.in_nested_transaction() or not session.info.get(_TOUCHED):
+        return
+    session.flush()  # the rest of the transaction first
+    touched = {d.id: d for d in session.info.pop(_TOUCHED) if d.id is not None}
+    now = utcnow()
+    session.execute(update(Draft).where(Draft.id.in_(sorted(touched))).values(updated_at=now)
+                    .execution_options(synchronize_session=False))
+    for draft in touched.values():
+        set_committed_value(draft, "updated_at", now)
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _forget_stamps(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_TOUCHED, None)
 
 
 class Activity(NamedTuple):

@@ -221,7 +221,7 @@ def _russian_text(draft, staff, sergey, amina) -> None:
         opens_at=draft.opens_at, closes_at=draft.closes_at, author=staff, version_of=draft,
         summary="Законопроект о том, как сёла делят воду каналов, колодцев и родников. "
                 "**Вымышленный пример** для демонстрации Muhokama.")
-    duties = queries.find_clause(queries.current_revision(russian), eid="chp_2__art_4")
+    duties = queries.find_clause(russian, eid="chp_2__art_4")
     comments.add_comment(sergey, russian, clause_key=duties.key, stance="for",
                          body="Хорошо, что график будут присылать по SMS. Пусть его вывешивают и на бумаге у мечети.")
     comments.add_comment(amina, russian, stance="for",

@@ -100,9 +100,11 @@ def revision_clauses(revision: Revision) -> list[drafts.Clause]:
                           kind=c.kind, num=c.num) for c in rows]
 
 
-def find_clause(revision: Revision, *, key: str | None = None, eid: str | None = None) -> Clause | None:
-    where = Clause.key == key if key is not None else Clause.eid == eid
-    return db.session.scalar(select(Clause).where(Clause.revision_id == revision.id, where))
+def find_clause(revision: Revision | Draft, *, key: str | None = None, eid: str | None = None) -> Clause | None:
+    """In a revision, or in a draft's current revision: one statement either way."""
+    query = select(Clause).where(Clause.revision_id == revision.id) if isinstance(revision, Revision) else select(
+        Clause).join(Revision).where(Revision.draft_id == revision.id, Revision.number == revision.current_revision_number)
+    return db.session.scalar(query.where(Clause.key == key if key is not None else Clause.eid == eid))
 
 
 def cached_clauses(revision: Revision) -> tuple[dict, ...]:
@@ -229,10 +231,8 @@ def thread_of(comment: Comment) -> tuple[Comment, dict[int, list[Comment]], list
 
 
 def decisions_on(comment_ids: Sequence[int]) -> dict[int, Disposition]:
-    if not comment_ids:
-        return {}
     return {d.comment_id: d for d in db.session.scalars(
-        select(Disposition).where(Disposition.comment_id.in_(comment_ids)))}
+        select(Disposition).where(Disposition.comment_id.in_(comment_ids)))} if comment_ids else {}
 
 
 def clause_eid(revision_id: int, key: str) -> str | None:

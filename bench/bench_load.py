@@ -159,6 +159,8 @@ def run_clients(port: int, data: dict, clients: int, duration: float, stats: dic
                     m = re.search(r"#c(\d+)$", headers.get("location", ""))
                     with lock:
                         stats["latencies"].append(took)
+                        stats["answered_at"].append((time.monotonic(), took))
+                        stats["first_post"][i] = min(stats["first_post"].get(i, float("inf")), time.monotonic())
                         stats["acknowledged"][marker] = int(m.group(1)) if m else None
                         stats["retries"] += tries - 1
                     break
@@ -226,8 +228,19 @@ def kill_a_worker(server: Server, after: float, killed: list) -> None:
         killed.append(int(out[0]))
 
 
+def steady(stats: dict, ended: float) -> dict:
+    """Rate and latency once every client is posting: without the logins and the first form's
+    wait (the rate over the whole run understates the load the server carried)."""
+    since = max(stats["first_post"].values(), default=ended)
+    took = sorted(t for at, t in stats["answered_at"] if at > since)
+    if not took or ended - since < 1:
+        return {}
+    pct = lambda q: round(took[min(len(took) - 1, int(q * len(took)))] * 1000, 1)  # noqa: E731
+    return {"steady_seconds": round(ended - since, 1), "steady_comments_per_s": round(len(took) / (ended - since), 1),
+            "steady_p50_ms": pct(0.50), "steady_p95_ms": pct(0.95), "steady_p99_ms": pct(0.99)}
+
+
 def main() -> None:
-    bench_web.GUNICORN_ARGS = GUNICORN_ARGS  # Server reads it when it starts gunicorn
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--clients", type=int, default=16)
@@ -235,7 +248,10 @@ def main() -> None:
     parser.add_argument("--kill", action="store_true", help="SIGKILL one worker halfway through")
     parser.add_argument("--worker", action="store_true",
                         help="a `flask worker` applies the search outbox; requests do not index (SEARCH_PROCESS_ON_REQUEST=0)")
+    parser.add_argument("--gunicorn", default=" ".join(GUNICORN_ARGS),
+                        help=f"gunicorn's worker options (default: {' '.join(GUNICORN_ARGS)})")
     args = parser.parse_args()
+    bench_web.GUNICORN_ARGS = args.gunicorn.split()  # Server reads it when it starts gunicorn
     tmp = Path(tempfile.mkdtemp(prefix="muhokama-load-"))
     if args.db == "postgresql":
         url = run_db.create_postgresql("load")
@@ -255,13 +271,13 @@ def main() -> None:
                                   start_new_session=True) if args.worker else None
         server = Server("app", "wsgi:app", env, tmp)
         server.wait_ready()
-        stats = {"latencies": [], "acknowledged": {}, "errors": {}, "retries": 0}
+        stats = {"latencies": [], "acknowledged": {}, "errors": {}, "retries": 0, "answered_at": [], "first_post": {}}
         killed: list[int] = []
         if args.kill:
             threading.Thread(target=kill_a_worker, args=(server, args.duration / 2, killed), daemon=True).start()
         cpu0, wall0 = time.process_time(), time.perf_counter()
         run_clients(server.port, data, args.clients, args.duration + 4, stats)
-        wall = time.perf_counter() - wall0
+        wall, ended = time.perf_counter() - wall0, time.monotonic()
         generator_share = (time.process_time() - cpu0) / wall
         answering = server.proc.poll() is None and Client(server.port).send("GET", "/")[0] == 200
         server.stop()
@@ -272,9 +288,10 @@ def main() -> None:
         lat = sorted(stats["latencies"])
         pct = (lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000) if lat else (lambda q: float("nan"))
         result = {"db": args.db, "clients": args.clients, "duration_s": round(wall, 1),
-                  "gunicorn": " ".join(GUNICORN_ARGS), "comments_per_s": round(len(lat) / wall, 1),
+                  "gunicorn": args.gunicorn, "comments_per_s": round(len(lat) / wall, 1),
                   "p50_ms": round(pct(0.50), 1), "p95_ms": round(pct(0.95), 1), "p99_ms": round(pct(0.99), 1),
                   "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else None,
+                  **steady(stats, ended),
                   "bare_route_per_s": round(bare, 1), "ratio_to_bare": round(len(lat) / wall / bare, 3),
                   "errors": stats["errors"], "retries": stats["retries"], "killed_worker": killed,
                   "still_answering": answering, "search_by_worker": args.worker, "generator_cpu_share_of_one_core": round(generator_share, 2),

@@ -45,6 +45,9 @@ class Backend(ABC):
     #: whether its queries read the visibility of comments and projects from their own rows (then
     #: the search need not tell it which ones are hidden)
     filters_visibility = False
+    #: whether the index is a table of the app's database, so a change can be indexed in the
+    #: transaction that makes it
+    indexes_in_database = False
 
     @abstractmethod
     def writing(self, *, blocking: bool): ...

@@ -173,10 +173,15 @@ def _comment_rows(where):
         .where(where))
 
 
+def comment_doc(comment: Comment, draft_language: str, clause_label: str | None) -> SearchDoc:
+    """A visible comment's document (``comment`` a row or the object itself)."""
+    return SearchDoc("comment", comment.id, comment.draft_id, detect_language(comment.body, draft_language),
+                     comment.created_at, body=comment.body, context=clause_label or "")
+
+
 def _load_comments(ids: list[int]) -> list[SearchDoc]:
     """Visible comments only: a hidden comment's id comes back missing, which deletes it."""
-    return [SearchDoc("comment", r.id, r.draft_id, detect_language(r.body, r.language), r.created_at,
-                      body=r.body, context=r.label or "")
+    return [comment_doc(r, r.language, r.label)
             for r in _comment_rows(and_(Comment.id.in_(ids), queries.public(Comment)))]
 
 

@@ -2,6 +2,11 @@
 applied to the index after the commit. A crash in between leaves the rows for the next request or
 for ``flask search process``; nothing is lost and nothing needs the index to be up.
 
+With the PostgreSQL engine (the index is a table of the same database) and requests allowed to
+index, a change to a comment, draft or project is indexed in its own transaction instead, just before
+it commits: one transaction instead of two and no outbox row written and deleted. It takes the same
+per-object lock a worker does; when a worker holds it, that object goes to the outbox after all.
+
 Services call ``enqueue``. As a safety net, edits to a comment's body or status, to a draft's
 public fields and to a budget project's words or visibility queue themselves at flush time, so a
 moderation service cannot forget to.
@@ -13,7 +18,7 @@ from collections import defaultdict
 from contextlib import nullcontext
 from datetime import datetime
 
-from flask import current_app, g, has_request_context
+from flask import current_app, g, has_app_context, has_request_context
 from sqlalchemy import delete, event, func, inspect, select, tuple_
 
 from app.database import read_without_write_lock
@@ -27,15 +32,46 @@ _WATCHED = {Comment: ("comment", ("body", "status")),
             Draft: ("draft", ("title", "summary", "published", "agency_id", "language")),
             BudgetProject: ("project", ("title", "description", "mahalla", "hidden"))}
 _KEY = "search_outbox_queued"
+_IN_TRANSACTION = "search_in_transaction"  #: (kind, id, op) to index before this transaction commits
+#: kinds whose document is one row of bounded size; a revision (thousands of clauses) always queues
+_ROWS = "search_outbox_rows"  #: set when this transaction wrote outbox rows
+_GIVEN = "search_docs_given"  #: (kind, id) -> the document a service handed over with its change
+_CREATED = "search_created"  #: (kind, id) inserted by this transaction: no other can index them yet
+_DIRECT_KINDS = frozenset({"comment", "draft", "project"})
+_DIRECT_MAX = 50  #: more changes than this in one transaction (an import) go through the outbox
 
 
-def enqueue(kind: str, object_id: int, op: str = "upsert") -> None:
-    """Queue a change for the index, inside the caller's transaction (flushed with it)."""
-    queued = db.session.info.setdefault(_KEY, set())
+def enqueue(kind: str, object_id: int, op: str = "upsert", doc: documents.SearchDoc | None = None) -> None:
+    """Queue a change for the index, inside the caller's transaction (flushed with it). ``doc``: the
+    document as it will commit, when the caller has it at hand (saves reading it back); a later
+    change to the object in the same transaction drops it."""
+    session = db.session()
+    _queue(session, kind, object_id, op)
+    if doc is not None and (kind, object_id, op) in session.info.get(_IN_TRANSACTION, ()):
+        session.info.setdefault(_GIVEN, {})[(kind, object_id)] = doc
+
+
+def _queue(session, kind: str, object_id: int, op: str) -> None:
+    queued = session.info.setdefault(_KEY, set())
+    session.info.get(_GIVEN, {}).pop((kind, object_id), None)  # changed since: read it back
     if (kind, object_id, op) in queued:
         return
     queued.add((kind, object_id, op))
-    db.session.add(SearchOutbox(kind=kind, object_id=object_id, op=op))
+    if kind in _DIRECT_KINDS and _in_transaction():
+        session.info.setdefault(_IN_TRANSACTION, set()).add((kind, object_id, op))
+    else:
+        _add_row(session, kind, object_id, op)
+
+
+def _add_row(session, kind: str, object_id: int, op: str) -> None:
+    session.add(SearchOutbox(kind=kind, object_id=object_id, op=op))
+    session.info[_ROWS] = True  # the request applies them once it has committed
+
+
+def _in_transaction() -> bool:
+    """Whether changes are indexed in the transaction that makes them (see the module's docstring)."""
+    return has_app_context() and current_app.config.get("SEARCH_PROCESS_ON_REQUEST", True) \
+        and get_backend().indexes_in_database
 
 
 def pending_count() -> int:
@@ -125,21 +161,71 @@ def _watch(session, _context, _instances) -> None:
             continue
         state = inspect(obj)
         if any(state.attrs[n].history.has_changes() for n in names):
-            queued = session.info.setdefault(_KEY, set())
-            if (kind, obj.id, "upsert") not in queued:
-                queued.add((kind, obj.id, "upsert"))
-                session.add(SearchOutbox(kind=kind, object_id=obj.id, op="upsert"))
+            _queue(session, kind, obj.id, "upsert")
+
+
+@event.listens_for(db.session, "after_flush")
+def _note_created(session, _context) -> None:
+    created = [(_WATCHED[type(obj)][0], obj.id) for obj in session.new if type(obj) in _WATCHED]
+    if created:
+        session.info.setdefault(_CREATED, set()).update(created)
+
+
+@event.listens_for(db.session, "before_commit", insert=True)  # before activity's, which must be last
+def _index_before_commit(session) -> None:
+    """Index this transaction's changes in it (PostgreSQL engine); what cannot be goes to the outbox."""
+    if not session.info.get(_IN_TRANSACTION) or session.in_nested_transaction():
+        return  # a savepoint's release: its changes are indexed when the whole transaction commits
+    session.flush()  # changes still pending are watched as they flush
+    changes = sorted(session.info.pop(_IN_TRANSACTION))
+    if len(changes) > _DIRECT_MAX:
+        for change in changes:
+            _add_row(session, *change)
+        return
+    given, created = session.info.pop(_GIVEN, {}), session.info.pop(_CREATED, set())
+    with get_backend().writing(blocking=False) as batch:
+        by_kind: dict[str, set[int]] = defaultdict(set)
+        docs: list[documents.SearchDoc] = []
+        deletes: list[str] = []
+        for kind, object_id, op in changes:
+            if (kind, object_id) not in created and not batch.claim(kind, object_id):
+                _add_row(session, kind, object_id, op)  # a worker is writing this document: it waits its turn
+            elif op == "delete":
+                deletes.append(f"{kind}:{object_id}")
+            elif (kind, object_id) in given:
+                docs.append(given[(kind, object_id)])
+            else:
+                by_kind[kind].add(object_id)
+        for kind, ids in by_kind.items():
+            loaded, gone = documents.load(kind, sorted(ids))
+            docs.extend(loaded)
+            deletes.extend(gone)
+        batch.upsert(docs)
+        batch.delete(deletes)
 
 
 @event.listens_for(db.session, "after_commit")
 def _committed(session) -> None:
-    if session.info.pop(_KEY, None) and has_request_context():
+    if session.in_nested_transaction():
+        return  # a savepoint released: the transaction goes on
+    session.info.pop(_KEY, None)
+    if session.info.pop(_ROWS, None) and has_request_context():
         g.search_outbox_dirty = True
 
 
 @event.listens_for(db.session, "after_rollback")
 def _rolled_back(session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint rolled back: what was queued before it still commits
     session.info.pop(_KEY, None)
+    session.info.pop(_ROWS, None)
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _ended(session, transaction) -> None:
+    if transaction.parent is None:  # not a savepoint's: what it queued still commits with the rest
+        for key in (_IN_TRANSACTION, _GIVEN, _CREATED):
+            session.info.pop(key, None)
 
 
 def all_docs():

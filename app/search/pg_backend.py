@@ -100,6 +100,7 @@ _HEADLINE_OPTS = f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWo
 class PostgresBackend(Backend):
     name = "postgresql"
     filters_visibility = True  # joins comment and budget_project and applies the one rule
+    indexes_in_database = True
 
     @contextmanager
     def writing(self, *, blocking: bool):

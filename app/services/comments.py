@@ -14,8 +14,9 @@ from app.activity import touch_activity
 from app.clock import utcnow
 from app.extensions import db
 from app.labels import N_
-from app.models import Comment, CommentVersion, Draft, User
+from app.models import Clause, Comment, CommentVersion, Draft, User
 from app.search import outbox as search_outbox
+from app.search.documents import comment_doc
 from app.services import attachments, notifications, receipts
 from app.services.rules import (
     MAX_COMMENT_CHARS,
@@ -30,27 +31,30 @@ from app.services.rules import (
 def add_comment(user: User, draft: Draft, *, body: str, clause_key: str | None = None,
                 parent: Comment | None = None, stance: str | None = None, quote: str | None = None,
                 proposal_id: int | None = None, now: datetime | None = None, respondent_type: str = "citizen",
-                organisation: str = "", files: Sequence[attachments.Upload] = ()) -> Comment:
+                organisation: str = "", files: Sequence[attachments.Upload] = (),
+                clause: Clause | None = None) -> Comment:
     """Comment on a clause (optionally quoting a phrase of it), on the whole draft, or reply; as a
-    citizen or for an organisation (``respondent_type``, ``organisation``); with checked ``files``."""
+    citizen or for an organisation (``respondent_type``, ``organisation``); with checked ``files``.
+    ``clause``: the clause of ``clause_key`` in the current revision, when the caller has read it."""
     check_can_take_part(user, draft, now)
     respondent_type, organisation = check_respondent(respondent_type, organisation)
     body = clean_text(body, _l("The comment"), MAX_COMMENT_CHARS)
     stance = check_stance(stance)
-    revision = queries.current_revision(draft)
     if parent is not None:
         if parent.draft_id != draft.id or not queries.is_public(parent):
             raise RuleError(_("You can only reply to a visible comment of this draft."), 404)
         clause_key, proposal_id = parent.clause_key, parent.proposal_id
         quote = None
-    comment = Comment(draft_id=draft.id, revision_id=revision.id, clause_key=clause_key or None,
+    if clause_key and (clause is None or clause.key != clause_key):
+        clause = queries.find_clause(draft, key=clause_key)
+        if clause is None:
+            raise RuleError(_("That clause is not part of the current revision."), 404)
+    revision_id = clause.revision_id if clause_key else queries.current_revision(draft).id
+    comment = Comment(draft_id=draft.id, revision_id=revision_id, clause_key=clause_key or None,
                       parent_id=parent.id if parent else None, proposal_id=proposal_id,
                       root_id=(parent.root_id or parent.id) if parent else None, author_id=user.id, body=body,
                       stance=stance, respondent_type=respondent_type, organisation=organisation)
     if clause_key:
-        clause = queries.find_clause(revision, key=clause_key)
-        if clause is None:
-            raise RuleError(_("That clause is not part of the current revision."), 404)
         if quote and quote.strip():
             selector = drafts.quote_from_exact(clause.text, quote.strip())
             if selector is None:
@@ -62,7 +66,8 @@ def add_comment(user: User, draft: Draft, *, body: str, clause_key: str | None =
     db.session.add(comment)
     db.session.flush()
     attachments.attach(user, comment, files)
-    search_outbox.enqueue("comment", comment.id)
+    search_outbox.enqueue("comment", comment.id,
+                          doc=comment_doc(comment, draft.language, clause.label if clause_key else None))
     touch_activity(draft)
     receipts.confirm(user.id, draft, comment)
     if parent is not None and parent.author_id != user.id:

@@ -38,15 +38,14 @@ def propose(user: User, draft: Draft, clause_key: str, *, action: str, proposed_
     respondent_type, organisation = check_respondent(respondent_type, organisation)
     if action not in ACTIONS:
         raise RuleError(_("Choose to change the clause, add a clause after it, or delete it."))
-    revision = queries.current_revision(draft)
-    clause = queries.find_clause(revision, key=clause_key)
+    clause = queries.find_clause(draft, key=clause_key)
     if clause is None:
         raise RuleError(_("That clause is not part of the current revision."), 404)
     rationale = clean_text(rationale, _l("The rationale"), MAX_REASON_CHARS)
     proposed = "" if action == "delete" else clean_text(proposed_text, _l("The proposed text"), MAX_PROPOSAL_CHARS)
     if action == "replace" and drafts.words(proposed) == drafts.words(clause.text):
         raise RuleError(_("The proposed text is the same as the current text."))
-    proposal = Proposal(draft_id=draft.id, clause_key=clause_key, action=action, base_revision_id=revision.id,
+    proposal = Proposal(draft_id=draft.id, clause_key=clause_key, action=action, base_revision_id=clause.revision_id,
                         base_text=clause.text if action != "insert_after" else "", proposed_text=proposed,
                         rationale=rationale, author_id=user.id, respondent_type=respondent_type,
                         organisation=organisation)

@@ -51,12 +51,12 @@ def vote_clause(user: User, draft: Draft, clause_key: str, value: int,
                 now: datetime | None = None) -> ClauseVote | None:
     """Vote +1/-1 on a clause of the current revision; voting again changes the vote; 0 withdraws it."""
     check_can_take_part(user, draft, now)
-    revision = queries.current_revision(draft)
-    if queries.find_clause(revision, key=clause_key) is None:
+    clause = queries.find_clause(draft, key=clause_key)
+    if clause is None:
         raise RuleError(_("That clause is not part of the current revision."), 404)
     touch_activity(draft)
     return upsert_vote(ClauseVote, user, value, target={"draft_id": draft.id, "clause_key": clause_key},
-                       extra={"revision_id": revision.id})
+                       extra={"revision_id": clause.revision_id})
 
 
 def vote_proposal(user: User, proposal: Proposal, value: int) -> ProposalVote | None:

@@ -114,7 +114,7 @@ def _page_sent_from() -> str:
     return back or url_for("reading.home")
 
 
-@event.listens_for(Session, "before_commit")
+@event.listens_for(Session, "before_commit", insert=True)  # before activity's, which must be last
 def _record_key(session: Session) -> None:
     """Store the key with the work the submission did, in the same transaction."""
     if not has_request_context() or g.get("idempotency_saved") or not g.get("idempotency_key"):

@@ -119,7 +119,7 @@ def proposal_page(slug: str, proposal_id: int, *, form=None, status: int = 200):
     if hidden is not None and hidden.draft_id == draft.id and not queries.is_public(hidden):
         return render_template("proposals/hidden.html", draft=draft, proposal=hidden), status
     proposal, draft = get_proposal(slug, proposal_id)
-    current = queries.find_clause(queries.current_revision(draft), key=proposal.clause_key)
+    current = queries.find_clause(draft, key=proposal.clause_key)
     pagination, roots, children, extra = _threads(draft, proposal.clause_key, proposal.id)
     disposition = db.session.scalar(select(Disposition).where(Disposition.proposal_id == proposal.id))
     return render_template(

@@ -45,7 +45,7 @@ def post_comment(slug: str):
     clause_key = form.clause_key.data or None
     clause = None
     if clause_key:
-        clause = queries.find_clause(queries.current_revision(draft), key=clause_key)
+        clause = queries.find_clause(draft, key=clause_key)
         if clause is None:
             abort(404, _("That clause is not part of the current revision."))
     parent = None
@@ -69,7 +69,7 @@ def post_comment(slug: str):
         comment = comments.add_comment(current_user, draft, body=form.body.data, clause_key=clause_key,
                                        parent=parent, stance=form.stance.data, quote=form.quote.data,
                                        respondent_type=form.respondent_type.data, organisation=form.organisation.data,
-                                       files=files)
+                                       files=files, clause=clause)
     except RuleError as exc:
         if exc.field == "attachments":  # keep what they wrote; say which file and why
             form.attachments.errors = [*form.attachments.errors, exc.message]
