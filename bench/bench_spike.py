@@ -3,7 +3,7 @@ again. Every request must be served or refused with 429/503 and ``Retry-After``;
 may die; latency must come back; every acknowledged comment is stored exactly once.
 
 1. Seeds a database like bench/bench_load.py (SQLite file, or a PostgreSQL database it creates
-   and drops), serves ``wsgi:app`` with gunicorn (``-w 4 -k gthread --threads 4``), rate limits off,
+   and drops), serves ``wsgi:app`` with gunicorn (``bench_load.GUNICORN_ARGS``), rate limits off,
    ``MAX_QUEUE_SECONDS`` = 2: the generator stamps each request with ``X-Request-Start`` as nginx
    does, so a request that waited in gunicorn's queue longer than that is refused with 503 at once.
 2. Open-loop arrivals (a request every 1/rate seconds whatever the answers, as crowds arrive):

@@ -163,3 +163,37 @@ def test_a_retry_after_the_first_answer_was_lost_goes_back_to_the_form_page(app,
                            data={"body": "Lost answer.", "clause_key": law["key"], "idempotency_key": "l" * 30})
     assert r.status_code == 302 and r.headers["Location"] == page
     assert count(app, Comment) == 0
+
+
+@pytest.mark.parametrize("since", ["closed", "reply_target_hidden", "the_same_again"])
+def test_a_repeat_gets_the_first_answer_even_when_it_would_be_refused_now(app, law, make_user, since):
+    """Nothing looks the key up before the work: a repeat does it again in its transaction and is
+    rolled back. So whatever refuses it now (the consultation closed since, the comment it replied to
+    hidden since), the person is led to what their first submission did."""
+    from datetime import timedelta
+
+    from app.clock import utcnow
+    from app.services import comments
+    from app.models import User
+    client, slug = law["client"], law["slug"]
+    with app.app_context():
+        parent = comments.add_comment(db.session.get(User, make_user()), db.session.scalar(select(Draft)),
+                                      body="Libraries should open at eight.", clause_key=law["key"])
+        db.session.commit()
+        parent_id = parent.id
+    data = {"body": "Agreed, and on Sundays.", "parent_id": str(parent_id), "idempotency_key": "r" * 32}
+    first = client.post(f"/drafts/{slug}/comments", data=data)
+    assert first.status_code == 302
+    with app.app_context():
+        if since == "closed":
+            db.session.scalar(select(Draft)).closes_at = utcnow() - timedelta(minutes=1)
+        elif since == "reply_target_hidden":
+            db.session.get(Comment, parent_id).status = "hidden"
+        db.session.commit()
+    again = client.post(f"/drafts/{slug}/comments", data=data)
+    assert again.status_code == 302 and again.headers["Location"] == first.headers["Location"]
+    assert "had been sent already" in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert count(app, Comment) == 2  # the parent and one reply
+    # a first submission refused the same way is still refused
+    fresh = client.post(f"/drafts/{slug}/comments", data={**data, "idempotency_key": "s" * 32})
+    assert fresh.status_code == (302 if since == "the_same_again" else 403 if since == "closed" else 404)

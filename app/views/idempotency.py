@@ -25,11 +25,13 @@ from flask_login import current_user
 from sqlalchemy import event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 from app.links import safe_next
 from app.models import IdempotencyKey
 from app.pagecache import hole_mark, rendering_shared
+from app.services.rules import RuleError
 
 FIELD = "idempotency_key"
 _VALID = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -53,20 +55,27 @@ def idempotent(view):
             return view(*args, **kwargs)
         if not _VALID.fullmatch(key):
             abort(400, _("The form is not valid; please reload the page and send it again."))
-        earlier = _first_answer(key)
-        if earlier is not None:
-            return earlier
+        # No look for the key first: nearly every submission is a first one. A repeat does the work
+        # again inside its transaction, and the key's unique index refuses it at the commit (or what
+        # it would create exists already, or the rules refuse it now); it is then rolled back and
+        # answered with what the first one did.
         g.idempotency_key = key
         try:
             response = make_response(view(*args, **kwargs))
-        except IntegrityError:
+        except (IntegrityError, HTTPException, RuleError):
             db.session.rollback()
-            earlier = _first_answer(key) if g.pop("idempotency_saved", None) else None
+            g.pop("idempotency_saved", None)
+            earlier = _first_answer(key)
             if earlier is None:
-                raise  # another constraint than the key's
+                raise  # a first submission refused, or another constraint than the key's
             return earlier
         finally:
             g.pop("idempotency_key", None)
+        if response.status_code >= 400:  # refused with the form shown again: unless it was a repeat
+            db.session.rollback()
+            earlier = _first_answer(key)
+            if earlier is not None:
+                return earlier
         stored_with = g.pop("idempotency_stored_location", None)  # the key row went in with this address
         if g.pop("idempotency_saved", None) and response.status_code in (301, 302, 303) \
                 and stored_with != response.headers["Location"]:

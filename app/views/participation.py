@@ -16,6 +16,7 @@ from app.views.common import (
     draft_of,
     get_clause,
     get_draft,
+    get_draft_and_clause,
     room_for_attachments,
     uploaded,
     user_or_address,
@@ -39,15 +40,12 @@ def _room_for_files():
 @idempotency.idempotent
 def post_comment(slug: str):
     """Post a comment on a clause or the whole draft, or a reply."""
-    draft = get_draft(slug)
-    humans.check()
     form = CommentForm()
     clause_key = form.clause_key.data or None
-    clause = None
-    if clause_key:
-        clause = queries.find_clause(draft, key=clause_key)
-        if clause is None:
-            abort(404, _("That clause is not part of the current revision."))
+    draft, clause = get_draft_and_clause(slug, clause_key)
+    humans.check()
+    if clause_key and clause is None:
+        abort(404, _("That clause is not part of the current revision."))
     parent = None
     if form.parent_id.data:
         parent_id = whole_number(form.parent_id.data)
