@@ -38,7 +38,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     compression.init_app(app)
     with app.app_context():
-        configure_engine(db.engine, app.config.get("SQLITE_BUSY_TIMEOUT_MS", 10_000))
+        configure_engine(db.engine, app.config.get("SQLITE_BUSY_TIMEOUT_MS", 10_000),
+                         app.config.get("DB_PING_AFTER_IDLE_SECONDS", 30.0))
 
     templating.init_app(app)
     errors.init_app(app)

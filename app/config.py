@@ -49,6 +49,7 @@ def from_env() -> dict:
         "BASE_URL": os.environ.get("BASE_URL", "http://127.0.0.1:5000"),
         "PAGE_CACHE_SECONDS": int(os.environ.get("PAGE_CACHE_SECONDS", "2")),
         "SHARED_PAGE_SECONDS": int(os.environ.get("SHARED_PAGE_SECONDS", "300")),
+        "DB_PING_AFTER_IDLE_SECONDS": float(os.environ.get("DB_PING_AFTER_IDLE_SECONDS", "30")),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "DEFAULT_TIMEZONE": os.environ.get("DEFAULT_TIMEZONE", "Asia/Tashkent"),
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
@@ -77,7 +78,10 @@ def from_env() -> dict:
 
 
 DEFAULTS = {
-    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # PostgreSQL connections are checked before use only after sitting idle this long
+    # (app/database.py: a ping in every request would be a round trip in every request)
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    "DB_PING_AFTER_IDLE_SECONDS": 30.0,
     # Public forms take a comment or a proposal; staff forms (app/views/staff.py) take whole laws.
     # (posting a comment or proposal allows room for its attachments: app/views/common.py)
     "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,

@@ -1,15 +1,18 @@
 """Engine set-up: SQLite tuned so several gunicorn workers can write at once."""
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 
 from flask import g, has_app_context, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DisconnectionError
 
 
-def configure_engine(engine: Engine, busy_timeout_ms: int = 10_000) -> None:
+def configure_engine(engine: Engine, busy_timeout_ms: int = 10_000, ping_after_idle: float = 30.0) -> None:
     if engine.dialect.name != "sqlite":
+        _ping_when_idle(engine, ping_after_idle)
         return
 
     @event.listens_for(engine, "connect")
@@ -34,6 +37,25 @@ def configure_engine(engine: Engine, busy_timeout_ms: int = 10_000) -> None:
             writes = not has_request_context() or request.method not in ("GET", "HEAD", "OPTIONS") \
                 or g.get("sqlite_immediate", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def _ping_when_idle(engine: Engine, seconds: float) -> None:
+    """Check a pooled connection before use only when it sat idle for ``seconds``: one that was
+    used a moment ago is alive, and a ping on every checkout (``pool_pre_ping``) is a round trip
+    in every request. A dead one found here is replaced at once (the pool retries the checkout)."""
+    @event.listens_for(engine, "checkout")
+    def _checkout(dbapi_conn, record, _proxy):
+        last = record.info.get("checked_in_at")
+        if last is not None and time.monotonic() - last < seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError() from exc
+
+    @event.listens_for(engine, "checkin")
+    def _checkin(_dbapi_conn, record):
+        record.info["checked_in_at"] = time.monotonic()
 
 
 @contextmanager

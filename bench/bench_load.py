@@ -6,7 +6,7 @@ whose request died send it again with the same idempotency key, as a browser ret
 1. Creates its own database (a SQLite file in a temporary directory, or a PostgreSQL database named
    ``muhokama_bench_load_<pid>`` that it drops afterwards: it never touches another), migrates it,
    imports a 20-article draft and creates the users (one shared password hash: scrypt is slow).
-2. Serves ``wsgi:app`` with gunicorn (``-w 2 -k gthread --threads 4``, or ``--gunicorn``), rate limits off, and the
+2. Serves ``wsgi:app`` with gunicorn (``-w 2 -k gthread --threads 2``, or ``--gunicorn``), rate limits off, and the
    bare route of ``bench/bare_app.py`` the same way, measured with the same client for the ratio.
 3. Each client thread logs in through /login, reads the CSRF token from a clause page, then posts
    comments (each with its own idempotency key and a body that names it) until the time is up.
@@ -47,9 +47,10 @@ from bench_web import Server, csrf_token, session_cookie
 
 PASSWORD = "bench-password-load"
 SECRET = "bench-load-secret"
-#: as many processes as cores, threads for the waits on the database: more processes than cores made
-#: them fight over the 2 cores (-w 4: about 190 comments/s, p95 140-170 ms; -w 2: about 245/s, p95 90 ms)
-GUNICORN_ARGS = ["-w", "2", "-k", "gthread", "--threads", "4"]
+#: as many processes as cores, two threads each to cover the waits on the database: more processes or
+#: threads than that only take turns on the 2 cores (BENCHMARKS.md: -w 4 --threads 4 about 190
+#: comments/s with p95 140-170 ms; -w 2 --threads 4 about 220/s, 110-130 ms; -w 2 --threads 2 about 230/s, 85-105 ms)
+GUNICORN_ARGS = ["-w", "2", "-k", "gthread", "--threads", "2"]
 
 
 def law(articles: int = 20) -> str:
