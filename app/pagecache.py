@@ -21,7 +21,7 @@ from flask_login import current_user
 from app import i18n
 
 _MAX_BYTES = 32 * 1024 * 1024  #: per process; bounds what odd query strings can make it hold
-_entries: OrderedDict[tuple, tuple[float, bytes, int, str]] = OrderedDict()
+_entries: OrderedDict[tuple, tuple] = OrderedDict()
 _size = 0
 _lock = Lock()
 
@@ -49,15 +49,16 @@ def request_key() -> tuple:
             i18n.select_timezone())
 
 
-def recall(key: tuple) -> tuple[float, bytes, int, str] | None:
-    """The entry kept under ``key`` while it is fresh: (expiry, body, status, mimetype)."""
+def recall(key: tuple) -> tuple | None:
+    """The entry kept under ``key`` while it is fresh: (expiry, body, status, mimetype, prepared)."""
     with _lock:
         hit = _entries.get(key)
     return hit if hit and hit[0] > time.monotonic() else None
 
 
-def keep(key: tuple, body: bytes, mimetype: str, ttl: float) -> None:
-    _store(key, (time.monotonic() + ttl, body, 200, mimetype))
+def keep(key: tuple, body: bytes, mimetype: str, ttl: float, prepared=None) -> None:
+    """``prepared``: what the keeper worked out from the body once (kept beside it)."""
+    _store(key, (time.monotonic() + ttl, body, 200, mimetype, prepared))
 
 
 def public_page(view):
@@ -79,7 +80,7 @@ def public_page(view):
     return wrapper
 
 
-def _store(key: tuple, entry: tuple[float, bytes, int, str]) -> None:
+def _store(key: tuple, entry: tuple) -> None:
     global _size
     with _lock:
         old = _entries.pop(key, None)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import wraps
+from typing import NamedTuple
 
 from flask import current_app, g, session
 from flask_login import current_user
@@ -62,7 +63,7 @@ def shared_page(page_key: Callable[..., tuple | None]):
             key = (*pagecache.request_key(), "shared", reader, parts)
             hit = pagecache.recall(key)
             if hit is not None:
-                return current_app.response_class(_fill(hit[1]), status=200, mimetype=hit[3])
+                return current_app.response_class(_fill(hit[4]), status=200, mimetype=hit[3])
             g.shared_render = True
             try:
                 response = current_app.make_response(view(*args, **kwargs))
@@ -72,28 +73,57 @@ def shared_page(page_key: Callable[..., tuple | None]):
             token = g.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"))
             if token:
                 body = body.replace(token.encode(), hole_mark("csrf").encode())
+            page = _split(body)
             if response.status_code == 200 and not response.is_streamed:
-                pagecache.keep(key, body, response.mimetype, ttl)
-            response.set_data(_fill(body))
+                pagecache.keep(key, body, response.mimetype, ttl, prepared=page)
+            response.set_data(_fill(page))
             return response
         return wrapper
     return decorate
 
 
 _OWN, _OR, _END = (re.escape(hole_mark(name).encode()) for name in ("own", "or", "end"))
-_CHOICE = re.compile(_OWN + rb"(\d+)" + _OR + rb"(.*?)" + _OR + rb"(.*?)" + _END, re.DOTALL)
+#: a comment's two versions (groups 1-3: its id, the author's, everyone else's) or a hole (group 4)
+_PART = re.compile(_OWN + rb"(\d+)" + _OR + rb"(.*?)" + _OR + rb"(.*?)" + _END + b"|" + pagecache.HOLE.pattern,
+                   re.DOTALL)
+
+
+class _Page(NamedTuple):
+    """A kept page cut at its holes once, so that a request only joins the pieces: text (bytes), a
+    hole's name (str), or a comment's two versions (id, the author's pieces, everyone else's)."""
+    parts: tuple
+    comment_ids: str  #: the ids of the comments with two versions, for the reader's statement
+
+
+def _split(body: bytes) -> _Page:
+    ids: set[int] = set()
+
+    def cut(chunk: bytes) -> tuple:
+        parts, at = [], 0
+        for m in _PART.finditer(chunk):
+            parts.append(chunk[at:m.start()])
+            if m.group(1) is not None:
+                ids.add(int(m.group(1)))
+                parts.append((int(m.group(1)), cut(m.group(2)), cut(m.group(3))))
+            else:
+                parts.append(m.group(4).decode())
+            at = m.end()
+        parts.append(chunk[at:])
+        return tuple(parts)
+    parts = cut(body)
+    return _Page(parts, ",".join(str(i) for i in sorted(ids)))
 
 
 _UNREAD = "SELECT 'n', count(*) FROM notification WHERE user_id = :user AND read_at IS NULL"
 _MINE = " UNION ALL SELECT 'c', id FROM comment WHERE author_id = :user AND id IN ({ids})"
 
 
-def _reader(body: bytes) -> tuple[int | None, set[int]]:
+def _reader(page: _Page) -> tuple[int | None, set[int]]:
     """A member's unread count and which of the page's comments are theirs, in one statement (the
-    ids are the page's own digits, so they go into it as they are)."""
+    ids are numbers the page was cut at, so they go into it as they are)."""
     if not current_user.is_authenticated:
         return None, set()
-    ids = ",".join(sorted({i.decode() for i in re.findall(_OWN + rb"(\d+)", body)}))
+    ids = page.comment_ids
     rows = db.session.execute(text(_UNREAD + (_MINE.format(ids=ids) if ids else "")), {"user": current_user.id})
     unread, mine = None, set()
     for kind, n in rows:
@@ -104,26 +134,35 @@ def _reader(body: bytes) -> tuple[int | None, set[int]]:
     return unread, mine
 
 
-def _fill(body: bytes) -> bytes:
+def _fill(page: _Page) -> bytes:
     """The page with this request's reader in its holes (a fresh key and form time per form)."""
-    unread, mine = _reader(body)
-    body = _CHOICE.sub(lambda m: m.group(2) if int(m.group(1)) in mine else m.group(3), body)
-    done: dict[bytes, bytes] = {}
+    unread, mine = _reader(page)
+    done: dict[str, bytes] = {}
+    out: list[bytes] = []
 
-    def value(match: re.Match) -> bytes:
-        name = match.group(1)
-        if name == b"idem":
+    def value(name: str) -> bytes:
+        if name == "idem":
             return idempotency.new_key().encode()
-        if name == b"started":
+        if name == "started":
             return str(escape(humans.started_value())).encode()
         if name not in done:
-            if name == b"csrf":
+            if name == "csrf":
                 done[name] = generate_csrf().encode()
-            elif name == b"name":
+            elif name == "name":
                 done[name] = str(escape(current_user.display_name)).encode()
-            elif name == b"unread":
+            elif name == "unread":
                 done[name] = str(escape(unread_label(unread))).encode()
             else:
-                done[name] = match.group(0)
+                done[name] = hole_mark(name).encode()
         return done[name]
-    return pagecache.HOLE.sub(value, body)
+
+    def join(parts: tuple) -> None:
+        for part in parts:
+            if type(part) is bytes:
+                out.append(part)
+            elif type(part) is str:
+                out.append(value(part))
+            else:
+                join(part[1] if part[0] in mine else part[2])
+    join(page.parts)
+    return b"".join(out)
