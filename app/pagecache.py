@@ -20,7 +20,10 @@ from flask_login import current_user
 
 from app import i18n
 
-_MAX_BYTES = 32 * 1024 * 1024  #: per process; bounds what odd query strings can make it hold
+#: per process (PAGE_CACHE_MAX_BYTES); bounds what odd query strings can make it hold. A draft read in
+#: four languages by members and visitors is about 2,000 pages of 20 KB: when they do not fit, pages
+#: are rendered again and again (at 32 MB the read mix's members got a fifth of their pages afresh)
+_MAX_BYTES = 96 * 1024 * 1024
 _entries: OrderedDict[tuple, tuple] = OrderedDict()
 _size = 0
 _lock = Lock()
@@ -50,15 +53,17 @@ def request_key() -> tuple:
 
 
 def recall(key: tuple) -> tuple | None:
-    """The entry kept under ``key`` while it is fresh: (expiry, body, status, mimetype, prepared)."""
+    """The entry kept under ``key`` while it is fresh: (expiry, body, status, mimetype, prepared, size)."""
     with _lock:
         hit = _entries.get(key)
     return hit if hit and hit[0] > time.monotonic() else None
 
 
 def keep(key: tuple, body: bytes, mimetype: str, ttl: float, prepared=None) -> None:
-    """``prepared``: what the keeper worked out from the body once (kept beside it)."""
-    _store(key, (time.monotonic() + ttl, body, 200, mimetype, prepared))
+    """``prepared``: what the keeper made of the body once (a page cut at its holes), kept instead
+    of it; it counts as the body's size."""
+    _store(key, (time.monotonic() + ttl, None if prepared is not None else body, 200, mimetype, prepared,
+                 len(body)), current_app.config.get("PAGE_CACHE_MAX_BYTES"))
 
 
 def public_page(view):
@@ -80,11 +85,11 @@ def public_page(view):
     return wrapper
 
 
-def _store(key: tuple, entry: tuple) -> None:
+def _store(key: tuple, entry: tuple, limit: int | None = None) -> None:
     global _size
     with _lock:
         old = _entries.pop(key, None)
-        _size += len(entry[1]) - (len(old[1]) if old else 0)
+        _size += entry[5] - (old[5] if old else 0)
         _entries[key] = entry
-        while _size > _MAX_BYTES and _entries:
-            _size -= len(_entries.popitem(last=False)[1][1])
+        while _size > (limit or _MAX_BYTES) and _entries:
+            _size -= _entries.popitem(last=False)[1][5]

@@ -8,7 +8,7 @@ with its spread, beside a bare Flask route measured the same way in the same run
 
 Seeding is bench/web_data.py's (10,000 comments on a 551-clause draft, 300 citizens); on
 PostgreSQL it runs in a database this script creates (``muhokama_bench_mix_<pid>``) and drops. wrk
-(-t2 -c32) shares the 2 cores with gunicorn (-w 2 -k gthread --threads 4): the load generator's share
+(-t2 -c32) shares the 2 cores with gunicorn (`--gunicorn`, default -w 2 -k gthread --threads 2): the load generator's share
 of the machine is part of every figure, the bare route's included.
 """
 from __future__ import annotations
@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
+import bench_web
 import run_db
 from bench_web import (
     STARTED,
@@ -102,9 +103,12 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=20,
                         help="seconds of the signed-in mix before measuring: each process clusters the draft's "
                              "comments and fills its caches once (reported apart)")
+    parser.add_argument("--gunicorn", default="-w 2 -k gthread --threads 2",
+                        help="gunicorn's worker options (default: the deployment's, docs/deploy/muhokama-web.service)")
     parser.add_argument("--shared-seconds", type=int, default=300,
                         help="SHARED_PAGE_SECONDS of the server: 0 renders every page afresh (app/views/shared_pages.py)")
     args = parser.parse_args()
+    bench_web.GUNICORN_ARGS = args.gunicorn.split()  # Server reads it when it starts gunicorn
     tmp = Path(tempfile.mkdtemp(prefix="muhokama-bench-mix-"))
     if args.db == "postgresql":
         os.environ["BENCH_DATABASE_URL"] = run_db.create_postgresql("mix")
@@ -146,7 +150,7 @@ def main() -> None:
             bare.stop()
             app.stop()
         base = statistics.median(results["bare"])
-        report = {"db": args.db, "shared_page_seconds": args.shared_seconds, "urls": len(urls), "languages": LANGUAGES, "duration_s": args.duration,
+        report = {"db": args.db, "gunicorn": args.gunicorn, "shared_page_seconds": args.shared_seconds, "urls": len(urls), "languages": LANGUAGES, "duration_s": args.duration,
                   "repeat": args.repeat, "load_1min": os.getloadavg()[0], "warmup_s": args.warmup,
                   "warmup": {"req_per_s": round(warm["rps"], 1), "p99_ms": warm["p99_ms"]} if warm else None,
                   "req_per_s": {k: spread(v) for k, v in results.items()},

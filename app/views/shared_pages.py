@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import wraps
-from typing import NamedTuple
 
 from flask import current_app, g, session
 from flask_login import current_user
@@ -34,10 +33,10 @@ def hole(name: str, value) -> Markup:
     return Markup(hole_mark(name)) if rendering_shared() else escape(value)
 
 
-def own_choice(comment_id: int, mine: str, others: str) -> Markup:
+def own_choice(author_id: int, mine: str, others: str) -> Markup:
     """Both versions of what a comment offers its reader (edit it, or report it): the request keeps
     the one for its reader, so the author of a comment can share the page of its clause."""
-    return Markup(f"{hole_mark('own')}{comment_id}{hole_mark('or')}{mine}{hole_mark('or')}{others}{hole_mark('end')}")
+    return Markup(f"{hole_mark('own')}{author_id}{hole_mark('or')}{mine}{hole_mark('or')}{others}{hole_mark('end')}")
 
 
 def unread_label(count: int | None) -> str:
@@ -83,60 +82,32 @@ def shared_page(page_key: Callable[..., tuple | None]):
 
 
 _OWN, _OR, _END = (re.escape(hole_mark(name).encode()) for name in ("own", "or", "end"))
-#: a comment's two versions (groups 1-3: its id, the author's, everyone else's) or a hole (group 4)
+#: a comment's two versions (groups 1-3: its author's id, the author's, everyone else's) or a hole (group 4)
 _PART = re.compile(_OWN + rb"(\d+)" + _OR + rb"(.*?)" + _OR + rb"(.*?)" + _END + b"|" + pagecache.HOLE.pattern,
                    re.DOTALL)
 
 
-class _Page(NamedTuple):
+def _split(body: bytes) -> tuple:
     """A kept page cut at its holes once, so that a request only joins the pieces: text (bytes), a
-    hole's name (str), or a comment's two versions (id, the author's pieces, everyone else's)."""
-    parts: tuple
-    comment_ids: str  #: the ids of the comments with two versions, for the reader's statement
-
-
-def _split(body: bytes) -> _Page:
-    ids: set[int] = set()
-
-    def cut(chunk: bytes) -> tuple:
-        parts, at = [], 0
-        for m in _PART.finditer(chunk):
-            parts.append(chunk[at:m.start()])
-            if m.group(1) is not None:
-                ids.add(int(m.group(1)))
-                parts.append((int(m.group(1)), cut(m.group(2)), cut(m.group(3))))
-            else:
-                parts.append(m.group(4).decode())
-            at = m.end()
-        parts.append(chunk[at:])
-        return tuple(parts)
-    parts = cut(body)
-    return _Page(parts, ",".join(str(i) for i in sorted(ids)))
-
-
-_UNREAD = "SELECT 'n', count(*) FROM notification WHERE user_id = :user AND read_at IS NULL"
-_MINE = " UNION ALL SELECT 'c', id FROM comment WHERE author_id = :user AND id IN ({ids})"
-
-
-def _reader(page: _Page) -> tuple[int | None, set[int]]:
-    """A member's unread count and which of the page's comments are theirs, in one statement (the
-    ids are numbers the page was cut at, so they go into it as they are)."""
-    if not current_user.is_authenticated:
-        return None, set()
-    ids = page.comment_ids
-    rows = db.session.execute(text(_UNREAD + (_MINE.format(ids=ids) if ids else "")), {"user": current_user.id})
-    unread, mine = None, set()
-    for kind, n in rows:
-        if kind == "n":
-            unread = n
+    hole's name (str), or a comment's two versions (its author's id, their pieces, everyone else's)."""
+    parts, at = [], 0
+    for m in _PART.finditer(body):
+        parts.append(body[at:m.start()])
+        if m.group(1) is not None:
+            parts.append((int(m.group(1)), _split(m.group(2)), _split(m.group(3))))
         else:
-            mine.add(n)
-    return unread, mine
+            parts.append(m.group(4).decode())
+        at = m.end()
+    parts.append(body[at:])
+    return tuple(parts)
 
 
-def _fill(page: _Page) -> bytes:
+_UNREAD = text("SELECT count(*) FROM notification WHERE user_id = :user AND read_at IS NULL")
+
+
+def _fill(page: tuple) -> bytes:
     """The page with this request's reader in its holes (a fresh key and form time per form)."""
-    unread, mine = _reader(page)
+    reader = current_user.id if current_user.is_authenticated else None
     done: dict[str, bytes] = {}
     out: list[bytes] = []
 
@@ -151,6 +122,7 @@ def _fill(page: _Page) -> bytes:
             elif name == "name":
                 done[name] = str(escape(current_user.display_name)).encode()
             elif name == "unread":
+                unread = db.session.scalar(_UNREAD, {"user": reader}) if reader is not None else None
                 done[name] = str(escape(unread_label(unread))).encode()
             else:
                 done[name] = hole_mark(name).encode()
@@ -163,6 +135,6 @@ def _fill(page: _Page) -> bytes:
             elif type(part) is str:
                 out.append(value(part))
             else:
-                join(part[1] if part[0] in mine else part[2])
-    join(page.parts)
+                join(part[1] if part[0] == reader else part[2])
+    join(page)
     return b"".join(out)
