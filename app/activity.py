@@ -31,6 +31,9 @@ def touch_drafts_of(user: User) -> None:
         touch_activity(draft)
 
 
+_TOUCHED = "activity_touched_drafts"  #: session.info key: drafts whose stamp this transaction moves
+
+
 def touch_activity(draft: Draft) -> None:
     """Mark that what the draft's pages count changed (a comment added or hidden, a vote cast, changed
     or withdrawn): ``Draft.updated_at`` is the stamp ``draft_activity`` caches its counts under, so
@@ -41,9 +44,6 @@ def touch_activity(draft: Draft) -> None:
     the draft writes it, so its lock is then held for the commit alone (held from the middle of the
     work, 16 people commenting on one draft spent most of their time waiting for each other)."""
     db.session.info.setdefault(_TOUCHED, []).append(draft)
-
-
-_TOUCHED = "activity_touched_drafts"
 
 
 @event.listens_for(db.session, "before_commit")

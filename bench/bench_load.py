@@ -238,7 +238,7 @@ def steady(stats: dict, ended: float) -> dict:
     took = sorted(t for at, t in stats["answered_at"] if at > since)
     if not took or ended - since < 1:
         return {}
-    pct = lambda q: round(took[min(len(took) - 1, int(q * len(took)))] * 1000, 1)  # noqa: E731
+    pct = lambda q: round(took[min(len(took) - 1, int(q * len(took)))] * 1000, 1)
     return {"steady_seconds": round(ended - since, 1), "steady_comments_per_s": round(len(took) / (ended - since), 1),
             "steady_p50_ms": pct(0.50), "steady_p95_ms": pct(0.95), "steady_p99_ms": pct(0.99)}
 

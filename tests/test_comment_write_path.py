@@ -134,8 +134,8 @@ def test_the_drafts_stamp_is_the_last_write_before_the_commit(app_factory, backe
     seen: list[str] = []
     with app.app_context():
         engine = db.engine
-    log = lambda conn, cursor, statement, *args: seen.append(" ".join(statement.split()))  # noqa: E731
-    committed = lambda conn: seen.append("COMMIT")  # noqa: E731
+    log = lambda conn, cursor, statement, *args: seen.append(" ".join(statement.split()))
+    committed = lambda conn: seen.append("COMMIT")
     event.listen(engine, "before_cursor_execute", log)
     event.listen(engine, "commit", committed)
     try:

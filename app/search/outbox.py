@@ -33,10 +33,10 @@ _WATCHED = {Comment: ("comment", ("body", "status")),
             BudgetProject: ("project", ("title", "description", "mahalla", "hidden"))}
 _KEY = "search_outbox_queued"
 _IN_TRANSACTION = "search_in_transaction"  #: (kind, id, op) to index before this transaction commits
-#: kinds whose document is one row of bounded size; a revision (thousands of clauses) always queues
 _ROWS = "search_outbox_rows"  #: set when this transaction wrote outbox rows
 _GIVEN = "search_docs_given"  #: (kind, id) -> the document a service handed over with its change
 _CREATED = "search_created"  #: (kind, id) inserted by this transaction: no other can index them yet
+#: kinds whose document is one row of bounded size; a revision (thousands of clauses) always queues
 _DIRECT_KINDS = frozenset({"comment", "draft", "project"})
 _DIRECT_MAX = 50  #: more changes than this in one transaction (an import) go through the outbox
 
