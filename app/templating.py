@@ -20,17 +20,14 @@ from flask_babel import (
 )
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import i18n, queries
 from app.clock import utcnow
-from app.extensions import db
 from app.labels import audit_action, audit_detail, notification_text, status_label
 from app.links import diff_path, public_url
-from app.models import Notification
 from app.pagecache import rendering_shared
-from app.services import receipts
+from app.services import notifications, receipts
 from app.views.idempotency import new_key
 
 ALLOWED_TAGS = {"p", "br", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li",
@@ -134,9 +131,8 @@ def init_app(app: Flask) -> None:
 
 
 def unread_count() -> int | None:
-    """The header's unread count: one indexed count, only for a logged-in reader."""
+    """The logged-in reader's unread count for the header."""
     try:
-        return db.session.scalar(select(func.count()).select_from(Notification).where(
-            Notification.user_id == current_user.id, Notification.read_at.is_(None)))
+        return notifications.unread_count(current_user.id)
     except SQLAlchemyError:  # an error page after a database failure still renders
         return None

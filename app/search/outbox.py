@@ -105,21 +105,13 @@ def process(backend, *, blocking: bool, limit: int = 1000) -> int | None:
         rows = db.session.execute(select(SearchOutbox.id, SearchOutbox.created_at, SearchOutbox.kind,
                                          SearchOutbox.object_id, SearchOutbox.op)
                                   .order_by(SearchOutbox.id).limit(limit).with_for_update(skip_locked=True)).all()
-        by_kind: dict[str, set[int]] = defaultdict(set)
-        deletes: list[str] = []
+        claimed = []
         for row_id, created_at, kind, object_id, op in rows:
             if not batch.claim(kind, object_id):
                 continue  # another worker is indexing this very object; its row waits
             done.append((row_id, created_at))
-            if op == "delete":
-                deletes.append(f"{kind}:{object_id}")
-            else:
-                by_kind[kind].add(object_id)
-        for kind, ids in by_kind.items():
-            docs, gone = documents.load(kind, sorted(ids))
-            batch.upsert(docs)
-            deletes.extend(gone)
-        batch.delete(deletes)
+            claimed.append((kind, object_id, op))
+        _apply(batch, claimed)
     if done:
         # Only the rows that were read: a newer job for the same object stays for the next round.
         db.session.execute(delete(SearchOutbox).where(tuple_(SearchOutbox.id, SearchOutbox.created_at).in_(done)))
@@ -184,24 +176,34 @@ def _index_before_commit(session) -> None:
         return
     given, created = session.info.pop(_GIVEN, {}), session.info.pop(_CREATED, set())
     with get_backend().writing(blocking=False) as batch:
-        by_kind: dict[str, set[int]] = defaultdict(set)
-        docs: list[documents.SearchDoc] = []
-        deletes: list[str] = []
+        claimed = []
         for kind, object_id, op in changes:
-            if (kind, object_id) not in created and not batch.claim(kind, object_id):
-                _add_row(session, kind, object_id, op)  # a worker is writing this document: it waits its turn
-            elif op == "delete":
-                deletes.append(f"{kind}:{object_id}")
-            elif (kind, object_id) in given:
-                docs.append(given[(kind, object_id)])
-            else:
-                by_kind[kind].add(object_id)
-        for kind, ids in by_kind.items():
-            loaded, gone = documents.load(kind, sorted(ids))
-            docs.extend(loaded)
-            deletes.extend(gone)
-        batch.upsert(docs)
-        batch.delete(deletes)
+            if (kind, object_id) in created or batch.claim(kind, object_id):
+                claimed.append((kind, object_id, op))
+            else:  # a worker is writing this document: it waits its turn
+                _add_row(session, kind, object_id, op)
+        _apply(batch, claimed, given)
+
+
+def _apply(batch, changes: list[tuple[str, int, str]], given: dict | None = None) -> None:
+    """Write claimed changes to the index: deletes, the documents ``given`` with their change, and
+    the rest read from the database (what may no longer be searched is deleted)."""
+    by_kind: dict[str, set[int]] = defaultdict(set)
+    docs: list[documents.SearchDoc] = []
+    deletes: list[str] = []
+    for kind, object_id, op in changes:
+        if op == "delete":
+            deletes.append(f"{kind}:{object_id}")
+        elif given and (kind, object_id) in given:
+            docs.append(given[(kind, object_id)])
+        else:
+            by_kind[kind].add(object_id)
+    for kind, ids in by_kind.items():
+        loaded, gone = documents.load(kind, sorted(ids))
+        docs.extend(loaded)
+        deletes.extend(gone)
+    batch.upsert(docs)
+    batch.delete(deletes)
 
 
 @event.listens_for(db.session, "after_commit")

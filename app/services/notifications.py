@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import queries
@@ -187,6 +187,12 @@ def mark_seen(user: User, draft: Draft, follow_row: Follow | None) -> None:
     else:
         db.session.execute(update(Follow).where(Follow.id == follow_row.id).values(
             last_seen_revision=current, updated_at=utcnow()))
+
+
+def unread_count(user_id: int) -> int:
+    """The header's unread count: one indexed count."""
+    return db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)))
 
 
 def mark_all_read(user: User) -> None:

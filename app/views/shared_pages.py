@@ -20,11 +20,10 @@ from flask import current_app, g, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-from sqlalchemy import text
 
 from app import pagecache
-from app.extensions import db
 from app.pagecache import hole_mark, rendering_shared
+from app.services import notifications
 from app.views import humans, idempotency
 
 
@@ -102,9 +101,6 @@ def _split(body: bytes) -> tuple:
     return tuple(parts)
 
 
-_UNREAD = text("SELECT count(*) FROM notification WHERE user_id = :user AND read_at IS NULL")
-
-
 def _fill(page: tuple) -> bytes:
     """The page with this request's reader in its holes (a fresh key and form time per form)."""
     reader = current_user.id if current_user.is_authenticated else None
@@ -122,7 +118,7 @@ def _fill(page: tuple) -> bytes:
             elif name == "name":
                 done[name] = str(escape(current_user.display_name)).encode()
             elif name == "unread":
-                unread = db.session.scalar(_UNREAD, {"user": reader}) if reader is not None else None
+                unread = notifications.unread_count(reader) if reader is not None else None
                 done[name] = str(escape(unread_label(unread))).encode()
             else:
                 done[name] = hole_mark(name).encode()
