@@ -20,6 +20,7 @@ from app.models import (
     Revision,
     User,
 )
+from app.models.messaging import UNREAD_NOTIFICATIONS_SQL
 from app.models.types import UTCDateTime
 
 
@@ -117,7 +118,7 @@ def activity_stamp(draft: Draft) -> tuple:
 
 _STAMP = """SELECT me.opens_at, me.closes_at, max(d.updated_at),
   max((SELECT max(c.updated_at) FROM comment c WHERE c.draft_id = d.id)),
-  max((SELECT max(p.updated_at) FROM proposal p WHERE p.draft_id = d.id)){clause}
+  max((SELECT max(p.updated_at) FROM proposal p WHERE p.draft_id = d.id)){clause}{unread}
 FROM draft me JOIN draft d
   ON d.id = coalesce(me.version_of_id, me.id) OR d.version_of_id = coalesce(me.version_of_id, me.id)
 WHERE me.slug = :slug AND me.published = :published
@@ -128,19 +129,28 @@ _CLAUSE_KEY = """(SELECT c.key FROM clause c JOIN revision r ON r.id = c.revisio
 _CLAUSE_STAMP = f""",
   {_CLAUSE_KEY},
   (SELECT value FROM clause_vote WHERE user_id = :user AND draft_id = me.id AND clause_key = {_CLAUSE_KEY})"""
+_UNREAD = f""",
+  ({UNREAD_NOTIFICATIONS_SQL})"""
 
 
-def page_stamp(slug: str, clause: tuple[int | None, str] | None = None, reader: User | None = None) -> tuple | None:
+class PageStamp(NamedTuple):
+    key: tuple  #: what a shared page is kept under
+    unread: int | None  #: the reader's unread notifications (None for a visitor), for the header
+
+
+def page_stamp(slug: str, clause: tuple[int | None, str] | None = None, reader: User | None = None) -> PageStamp | None:
     """What the shared pages of a published draft are kept under (views/shared_pages), in one
     statement: the newest change to the draft rows of its language versions (``touch_activity``
     moves it with every comment and vote), to their comments and to their proposals; its status and
     hours left (what the page says about the deadline); for a clause page (revision number or None
-    for the current one, eid) the clause and the reader's vote on it. None when there is no such
+    for the current one, eid) the clause and the reader's vote on it. The same statement counts the
+    reader's unread notifications, which every page shows them. None when there is no such
     published draft or clause: the page is then the view's to answer."""
-    params = {"slug": slug, "published": True}
+    params = {"slug": slug, "published": True, "user": reader.id if reader is not None else 0}
     if clause is not None:
-        params.update(number=clause[0], eid=clause[1], user=reader.id if reader is not None else 0)
-    statement = text(_STAMP.format(clause=_CLAUSE_STAMP if clause else "")).columns(
+        params.update(number=clause[0], eid=clause[1])
+    statement = text(_STAMP.format(clause=_CLAUSE_STAMP if clause else "",
+                                   unread=_UNREAD if reader is not None else "")).columns(
         opens_at=UTCDateTime(), closes_at=UTCDateTime())
     row = db.session.execute(statement, params).first()
     if row is None or (clause is not None and row[5] is None):
@@ -148,7 +158,9 @@ def page_stamp(slug: str, clause: tuple[int | None, str] | None = None, reader: 
     opens_at, closes_at, now = row[0], row[1], utcnow()
     status = "upcoming" if now < opens_at else "open" if now < closes_at else "closed"
     hours_left = int((closes_at - now).total_seconds() // 3600) if status == "open" else None
-    return (*row[2:], status, hours_left)
+    if reader is None:
+        return PageStamp((*row[2:], status, hours_left), None)
+    return PageStamp((*row[2:-1], status, hours_left), row[-1])
 
 
 def clause_counts(draft: Draft) -> dict[str, dict[str, int]]:

@@ -9,11 +9,14 @@ whose request died send it again with the same idempotency key, as a browser ret
 2. Serves ``wsgi:app`` with gunicorn (``-w 2 -k gthread --threads 2``, or ``--gunicorn``), rate limits off, and the
    bare route of ``bench/bare_app.py`` the same way, measured with the same client for the ratio.
 3. Each client thread logs in through /login, reads the CSRF token from a clause page, then posts
-   comments (each with its own idempotency key and a body that names it) until the time is up.
+   comments (each with its own idempotency key and a body that names it) until the time is up:
+   at once after each answer (closed loop: the server flat out), or with ``--rate R`` as posts fall
+   due, R a second on average (open loop: the latency at that load, counted from when each post was due).
 4. Reconciles against the database, prints req/s and latency percentiles, writes bench/out/load-<db>.json.
 
     .venv/bin/python bench/bench_load.py --db sqlite --clients 16 --duration 60 [--kill]
     .venv/bin/python bench/bench_load.py --db postgresql --clients 16 --duration 60 [--kill] [--worker]
+    .venv/bin/python bench/bench_load.py --db postgresql --clients 32 --duration 60 --rate 200
 
 The load generator runs on the same 2 cores as the server: its share is printed (CPU seconds of
 this process against the wall time).
@@ -24,6 +27,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import re
 import secrets
 import signal
@@ -51,6 +55,7 @@ SECRET = "bench-load-secret"
 #: threads than that only take turns on the 2 cores (BENCHMARKS.md: -w 4 --threads 4 about 190
 #: comments/s with p95 140-170 ms; -w 2 --threads 4 about 220/s, 110-130 ms; -w 2 --threads 2 about 230/s, 85-105 ms)
 GUNICORN_ARGS = ["-w", "2", "-k", "gthread", "--threads", "2"]
+IDLE_SECONDS = 1.5  #: a kept-alive connection idle longer than this is not reused (gunicorn's keepalive: 2 s)
 
 
 def law(articles: int = 20) -> str:
@@ -93,9 +98,14 @@ class Client:
     """One person in a browser: keeps a connection open, retries a dead request with the same key."""
 
     def __init__(self, port: int):
-        self.port, self.conn, self.cookie = port, None, None
+        self.port, self.conn, self.cookie, self.used = port, None, None, 0.0
 
     def send(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict, str]:
+        if self.conn is not None and time.monotonic() - self.used > IDLE_SECONDS:
+            # gunicorn has closed it by now (keepalive 2 s); a browser sees the close and opens a new
+            # connection, it does not send into the dead one and retry
+            self.conn.close()
+            self.conn = None
         if self.conn is None:
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {"Cookie": self.cookie} if self.cookie else {}
@@ -107,6 +117,7 @@ class Client:
             self.conn.request(method, path, body=data, headers=headers)
             r = self.conn.getresponse()
             text = r.read().decode("utf-8", "replace")
+            self.used = time.monotonic()
         except (OSError, http.client.HTTPException):
             self.conn.close()
             self.conn = None
@@ -128,21 +139,50 @@ class Client:
         return csrf_token(html)
 
 
-def run_clients(port: int, data: dict, clients: int, duration: float, stats: dict) -> None:
+def run_clients(port: int, data: dict, clients: int, duration: float, stats: dict,
+                rate: float | None = None) -> None:
+    """Closed loop (``rate`` None): each client posts again as soon as it is answered, so the server
+    runs flat out and the latency is what ``clients`` people waiting on each other see. Open loop:
+    posts are due at ``rate`` a second on average (Poisson arrivals, as from many independent
+    people), sent by whichever client is free; a post's latency runs from when it was due, so time
+    spent waiting for a free client (the server falling behind) counts too."""
     deadline = time.monotonic() + duration
     lock = threading.Lock()
+    arrivals = random.Random(1)
+    due = [0.0]
+
+    def start_schedule() -> None:
+        due[0] = time.monotonic()
+
+    ready = threading.Barrier(clients, action=start_schedule)
+
+    def next_due() -> float:
+        with lock:
+            at = due[0]
+            due[0] += arrivals.expovariate(rate)
+        return at
 
     def person(i: int) -> None:
         client = Client(port)
         key, eid = data["clauses"][i % len(data["clauses"])]
         token = client.log_in(f"load{i}@example.org", f"/drafts/{data['slug']}/clauses/{eid}")
         time.sleep(3.2)  # a person reads before writing; MIN_FILL_SECONDS is 3
+        ready.wait()
         # The session as the page after each post leaves it: a browser follows the redirect and that
         # page shows (and so removes) the post's flash messages. Kept, they would pile up in the
         # cookie, two per post, and every later request would carry and re-sign them.
         signed_in = client.cookie
         n = 0
-        while time.monotonic() < deadline:
+        while True:
+            at = time.perf_counter()
+            if rate:
+                at = next_due()
+                if at >= deadline:
+                    break
+                time.sleep(max(0.0, at - time.monotonic()))
+                at += time.perf_counter() - time.monotonic()  # the due time on the clock latencies use
+            elif time.monotonic() >= deadline:
+                break
             n += 1
             marker = f"load-{i}-{n}"
             form = {"csrf_token": token, "clause_key": key, "stance": "", "quote": "", "parent_id": "",
@@ -151,12 +191,11 @@ def run_clients(port: int, data: dict, clients: int, duration: float, stats: dic
             tries = 0
             while True:
                 tries += 1
-                started = time.perf_counter()
                 try:
                     status, headers, _ = client.send("POST", f"/drafts/{data['slug']}/comments", form)
                 except (OSError, http.client.HTTPException):
                     status = None
-                took = time.perf_counter() - started
+                took = time.perf_counter() - at
                 client.cookie = signed_in
                 if status == 302:
                     m = re.search(r"#c(\d+)$", headers.get("location", ""))
@@ -248,6 +287,9 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--rate", type=float, default=None,
+                        help="open loop: posts due at this many a second (Poisson arrivals) instead of each "
+                             "client posting again as soon as it is answered")
     parser.add_argument("--kill", action="store_true", help="SIGKILL one worker halfway through")
     parser.add_argument("--worker", action="store_true",
                         help="a `flask worker` applies the search outbox; requests do not index (SEARCH_PROCESS_ON_REQUEST=0)")
@@ -279,7 +321,7 @@ def main() -> None:
         if args.kill:
             threading.Thread(target=kill_a_worker, args=(server, args.duration / 2, killed), daemon=True).start()
         cpu0, wall0 = time.process_time(), time.perf_counter()
-        run_clients(server.port, data, args.clients, args.duration + 4, stats)
+        run_clients(server.port, data, args.clients, args.duration + 4, stats, args.rate)
         wall, ended = time.perf_counter() - wall0, time.monotonic()
         generator_share = (time.process_time() - cpu0) / wall
         answering = server.proc.poll() is None and Client(server.port).send("GET", "/")[0] == 200
@@ -291,6 +333,7 @@ def main() -> None:
         lat = sorted(stats["latencies"])
         pct = (lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000) if lat else (lambda q: float("nan"))
         result = {"db": args.db, "clients": args.clients, "duration_s": round(wall, 1),
+                  "load": f"open loop, {args.rate:g} posts/s due (Poisson)" if args.rate else "closed loop",
                   "gunicorn": args.gunicorn, "comments_per_s": round(len(lat) / wall, 1),
                   "p50_ms": round(pct(0.50), 1), "p95_ms": round(pct(0.95), 1), "p99_ms": round(pct(0.99), 1),
                   "mean_ms": round(statistics.fmean(lat) * 1000, 1) if lat else None,
@@ -301,7 +344,7 @@ def main() -> None:
                   "reconciliation": check}
         out = REPO / "bench" / "out"
         out.mkdir(exist_ok=True)
-        (out / f"load-{args.db}{'-kill' if args.kill else ''}{'-worker' if args.worker else ''}.json").write_text(json.dumps(result, indent=2))
+        (out / f"load-{args.db}{f'-rate{args.rate:g}' if args.rate else ''}{'-kill' if args.kill else ''}{'-worker' if args.worker else ''}.json").write_text(json.dumps(result, indent=2))
         print(json.dumps(result, indent=2))
         if not check["ok"]:
             sys.exit(1)

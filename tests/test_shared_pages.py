@@ -169,6 +169,32 @@ def test_a_change_shows_at_once_to_anonymous_readers_and_members(site):
         assert "Renamed Writer" not in page and "deleted participant" in page
 
 
+def test_the_headers_unread_count_is_the_readers_own_and_current(site):
+    """The count is read with the page's stamp, not kept with the page."""
+    app = site["app"]
+    quiet, other = signed_in(app, "quiet"), signed_in(app, "other")
+    header = re.compile(r'href="/notifications">[^<]*?(?: \((\d+)\))?</a>')
+    for path in (site["draft"], site["clause"]):
+        other.get(path)  # the shared page is rendered for someone with no notifications
+    with app.app_context():
+        draft = db.session.scalar(select(Draft))
+        mine = comments.add_comment(db.session.get(User, site["ids"]["quiet"]), draft, body="Quiet words.",
+                                    clause_key=site["key"])
+        db.session.commit()
+        for n in (1, 2):
+            comments.add_comment(db.session.get(User, site["ids"]["other"]), draft, body=f"Answer {n}.", parent=mine)
+        db.session.commit()
+    for path in (site["draft"], site["clause"]):
+        assert header.search(quiet.get(path).get_data(as_text=True)).group(1) == "2", path
+        assert header.search(other.get(path).get_data(as_text=True)).group(1) is None, path
+        assert header.search(signed_in(app, None).get(path).get_data(as_text=True)) is None, path
+    page = quiet.get("/notifications").get_data(as_text=True)
+    token = re.search(r'action="/notifications/read".*?name="csrf_token"[^>]*value="([^"]+)"', page, re.S).group(1)
+    assert quiet.post("/notifications/read", data={"csrf_token": token}).status_code == 302
+    for path in (site["draft"], site["clause"]):
+        assert header.search(quiet.get(path).get_data(as_text=True)).group(1) is None, path
+
+
 def test_comments_on_another_language_version_show_at_once(site):
     app = site["app"]
     member = signed_in(app, "quiet")

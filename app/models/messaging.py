@@ -127,3 +127,8 @@ class Notification(Base):
     link: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+#: the header's count of a person's (``:user``) unread notifications, by ix_notification_user_unread;
+#: SQL because shared pages read it inside their stamp's statement (activity.page_stamp)
+UNREAD_NOTIFICATIONS_SQL = "SELECT count(*) FROM notification WHERE user_id = :user AND read_at IS NULL"

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import func, select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app import queries
@@ -27,6 +27,7 @@ from app.models import (
     Revision,
     User,
 )
+from app.models.messaging import UNREAD_NOTIFICATIONS_SQL
 from app.services import emails
 
 CLOSING_SOON = timedelta(days=3)  #: followers are reminded this long before a consultation closes
@@ -191,8 +192,7 @@ def mark_seen(user: User, draft: Draft, follow_row: Follow | None) -> None:
 
 def unread_count(user_id: int) -> int:
     """The header's unread count: one indexed count."""
-    return db.session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None)))
+    return db.session.scalar(text(UNREAD_NOTIFICATIONS_SQL), {"user": user_id})
 
 
 def mark_all_read(user: User) -> None:

@@ -80,12 +80,16 @@ def draft_list():
                            agency=agency_slug, status=status, now=now)
 
 
-def _draft_page(slug: str, number: int | None = None) -> tuple | None:
-    return activity.page_stamp(slug)
+def _reader():
+    return current_user if current_user.is_authenticated else None
 
 
-def _clause_page(slug: str, eid: str, number: int | None = None) -> tuple | None:
-    return activity.page_stamp(slug, (number, eid), current_user if current_user.is_authenticated else None)
+def _draft_page(slug: str, number: int | None = None) -> activity.PageStamp | None:
+    return activity.page_stamp(slug, reader=_reader())
+
+
+def _clause_page(slug: str, eid: str, number: int | None = None) -> activity.PageStamp | None:
+    return activity.page_stamp(slug, (number, eid), _reader())
 
 
 @bp.route("/drafts/<slug>")

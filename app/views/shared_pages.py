@@ -22,8 +22,8 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from app import pagecache
+from app.activity import PageStamp
 from app.pagecache import hole_mark, rendering_shared
-from app.services import notifications
 from app.views import humans, idempotency
 
 
@@ -42,10 +42,11 @@ def unread_label(count: int | None) -> str:
     return f" ({count})" if count else ""
 
 
-def shared_page(page_key: Callable[..., tuple | None]):
+def shared_page(page_key: Callable[..., PageStamp | None]):
     """Serve the view from the shared cache when the reader may share it. ``page_key`` gets the
     view's arguments and returns what the page depends on besides path, language and time zone (the
-    data's stamp, the member's vote), or None when this reader's page must be their own."""
+    data's stamp, the member's vote) with the reader's unread count, or None when this reader's page
+    must be their own."""
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
@@ -54,14 +55,14 @@ def shared_page(page_key: Callable[..., tuple | None]):
             if (ttl <= 0 or "_flashes" in session or current_app.config.get("CAPTCHA")
                     or (member and current_user.role != "citizen")):
                 return view(*args, **kwargs)
-            parts = page_key(*args, **kwargs)
-            if parts is None:
+            stamp = page_key(*args, **kwargs)
+            if stamp is None:
                 return view(*args, **kwargs)
             reader = ("member", current_user.is_confirmed) if member else ("anonymous",)
-            key = (*pagecache.request_key(), "shared", reader, parts)
+            key = (*pagecache.request_key(), "shared", reader, stamp.key)
             hit = pagecache.recall(key)
             if hit is not None:
-                return current_app.response_class(_fill(hit[4]), status=200, mimetype=hit[3])
+                return current_app.response_class(_fill(hit[4], stamp.unread), status=200, mimetype=hit[3])
             g.shared_render = True
             try:
                 response = current_app.make_response(view(*args, **kwargs))
@@ -74,7 +75,7 @@ def shared_page(page_key: Callable[..., tuple | None]):
             page = _split(body)
             if response.status_code == 200 and not response.is_streamed:
                 pagecache.keep(key, body, response.mimetype, ttl, prepared=page)
-            response.set_data(_fill(page))
+            response.set_data(_fill(page, stamp.unread))
             return response
         return wrapper
     return decorate
@@ -101,8 +102,9 @@ def _split(body: bytes) -> tuple:
     return tuple(parts)
 
 
-def _fill(page: tuple) -> bytes:
-    """The page with this request's reader in its holes (a fresh key and form time per form)."""
+def _fill(page: tuple, unread: int | None) -> bytes:
+    """The page with this request's reader in its holes (a fresh key and form time per form);
+    ``unread``: their unread count, read with the page's stamp."""
     reader = current_user.id if current_user.is_authenticated else None
     done: dict[str, bytes] = {}
     out: list[bytes] = []
@@ -118,7 +120,6 @@ def _fill(page: tuple) -> bytes:
             elif name == "name":
                 done[name] = str(escape(current_user.display_name)).encode()
             elif name == "unread":
-                unread = notifications.unread_count(reader) if reader is not None else None
                 done[name] = str(escape(unread_label(unread))).encode()
             else:
                 done[name] = hole_mark(name).encode()
