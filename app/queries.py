@@ -56,15 +56,15 @@ def is_public(item: Moderated | None) -> bool:
 
 
 # --- drafts and revisions -----------------------------------------------------------------------
+PUBLISHED_DRAFTS = select(Draft).where(Draft.published.is_(True))  #: what all but staff and admins see
+
 
 def drafts_for(user) -> select:
     """Published drafts, plus unpublished ones the user manages (all of them for an admin)."""
-    query = select(Draft)
-    if user is not None and user.is_authenticated and user.role == "admin":
-        return query
-    if user is not None and user.is_authenticated and user.role == "staff":
-        return query.where(Draft.published.is_(True) | (Draft.agency_id == user.agency_id))
-    return query.where(Draft.published.is_(True))
+    role = user.role if user is not None and user.is_authenticated else None
+    if role == "staff":
+        return select(Draft).where(Draft.published.is_(True) | (Draft.agency_id == user.agency_id))
+    return select(Draft) if role == "admin" else PUBLISHED_DRAFTS
 
 
 def draft_for(user, slug: str) -> Draft | None:

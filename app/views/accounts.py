@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash
 
@@ -55,8 +55,11 @@ def load_user(user_id: str) -> User | None:
     uid = whole_number(uid)
     if uid is None or not token:
         return None
-    user = db.session.get(User, uid)
+    user = db.session.execute(_USER, {"id": uid}).scalar()  # every signed-in request: built once
     return user if user is not None and secrets.compare_digest(user.session_token.encode(), token.encode()) else None
+
+
+_USER = select(User).where(User.id == bindparam("id"))
 
 
 # --- helpers ----------------------------------------------------------------------------------
