@@ -2,6 +2,7 @@
 process under a stamp that every change moves, so no worker ever shows stale counts."""
 from __future__ import annotations
 
+from functools import cache
 from typing import NamedTuple
 
 from flask import current_app
@@ -138,6 +139,13 @@ _UNREAD = f""",
   ({UNREAD_NOTIFICATIONS_SQL})"""
 
 
+@cache
+def _stamp_statement(clause: bool, unread: bool):
+    """Built once per process: read on every shared page, and building a statement costs more than running it."""
+    return text(_STAMP.format(clause=_CLAUSE_STAMP if clause else "", unread=_UNREAD if unread else "")).columns(
+        opens_at=UTCDateTime(), closes_at=UTCDateTime())
+
+
 class PageStamp(NamedTuple):
     key: tuple  #: what a shared page is kept under
     unread: int | None  #: the reader's unread notifications (None for a visitor), for the header
@@ -154,10 +162,7 @@ def page_stamp(slug: str, clause: tuple[int | None, str] | None = None, reader: 
     params = {"slug": slug, "published": True, "user": reader.id if reader is not None else 0}
     if clause is not None:
         params.update(number=clause[0], eid=clause[1])
-    statement = text(_STAMP.format(clause=_CLAUSE_STAMP if clause else "",
-                                   unread=_UNREAD if reader is not None else "")).columns(
-        opens_at=UTCDateTime(), closes_at=UTCDateTime())
-    row = db.session.execute(statement, params).first()
+    row = db.session.execute(_stamp_statement(clause is not None, reader is not None), params).first()
     if row is None or (clause is not None and row[5] is None):
         return None
     opens_at, closes_at, now = row[0], row[1], utcnow()
