@@ -1,7 +1,8 @@
 """Benchmark: a realistic mix of readers, not one cached URL. Every request picks a page at random:
 any of the draft's pages, any article's clause page, the list of drafts or a search, in one of the
-four interface languages; anonymous readers (served from the 2 s micro-cache when it holds the page)
-and signed-in readers (always a fresh render) are measured apart. Each run is repeated and reported
+four interface languages; anonymous and signed-in readers are measured apart (draft and clause
+pages are kept once for everyone who would get the same page, each reader's own name, tokens and
+offers filled in per request: app/views/shared_pages.py). Each run is repeated and reported
 with its spread, beside a bare Flask route measured the same way in the same run.
 
     .venv/bin/python bench/bench_mix.py [--db sqlite|postgresql] [--duration 10] [--repeat 3]
