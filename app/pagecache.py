@@ -13,6 +13,7 @@ import time
 from collections import OrderedDict
 from functools import wraps
 from threading import Lock
+from typing import NamedTuple
 
 from flask import current_app, g, request, session
 from flask_babel import get_locale
@@ -24,7 +25,18 @@ from app import i18n
 #: four languages by members and visitors is about 2,000 pages of 20 KB: when they do not fit, pages
 #: are rendered again and again (at 32 MB the read mix's members got a fifth of their pages afresh)
 _MAX_BYTES = 96 * 1024 * 1024
-_entries: OrderedDict[tuple, tuple] = OrderedDict()
+
+
+class Entry(NamedTuple):
+    """A kept 200 response: its body, or what its keeper made of it (``prepared``), and the body's size."""
+    expires: float
+    body: bytes | None
+    mimetype: str
+    prepared: object
+    size: int
+
+
+_entries: OrderedDict[tuple, Entry] = OrderedDict()
 _size = 0
 _lock = Lock()
 
@@ -52,18 +64,18 @@ def request_key() -> tuple:
             i18n.select_timezone())
 
 
-def recall(key: tuple) -> tuple | None:
-    """The entry kept under ``key`` while it is fresh: (expiry, body, status, mimetype, prepared, size)."""
+def recall(key: tuple) -> Entry | None:
+    """The entry kept under ``key`` while it is fresh."""
     with _lock:
         hit = _entries.get(key)
-    return hit if hit and hit[0] > time.monotonic() else None
+    return hit if hit and hit.expires > time.monotonic() else None
 
 
 def keep(key: tuple, body: bytes, mimetype: str, ttl: float, prepared=None) -> None:
     """``prepared``: what the keeper made of the body once (a page cut at its holes), kept instead
     of it; it counts as the body's size."""
-    _store(key, (time.monotonic() + ttl, None if prepared is not None else body, 200, mimetype, prepared,
-                 len(body)), current_app.config.get("PAGE_CACHE_MAX_BYTES"))
+    _store(key, Entry(time.monotonic() + ttl, None if prepared is not None else body, mimetype, prepared,
+                      len(body)), current_app.config.get("PAGE_CACHE_MAX_BYTES"))
 
 
 def public_page(view):
@@ -77,7 +89,7 @@ def public_page(view):
         key = request_key()
         hit = recall(key)
         if hit:
-            return current_app.response_class(hit[1], status=hit[2], mimetype=hit[3])
+            return current_app.response_class(hit.body, mimetype=hit.mimetype)
         response = current_app.make_response(view(*args, **kwargs))
         if response.status_code == 200 and not response.headers.get("Set-Cookie") and not response.is_streamed:
             keep(key, response.get_data(), response.mimetype, ttl)
@@ -85,11 +97,11 @@ def public_page(view):
     return wrapper
 
 
-def _store(key: tuple, entry: tuple, limit: int | None = None) -> None:
+def _store(key: tuple, entry: Entry, limit: int | None = None) -> None:
     global _size
     with _lock:
         old = _entries.pop(key, None)
-        _size += entry[5] - (old[5] if old else 0)
+        _size += entry.size - (old.size if old else 0)
         _entries[key] = entry
         while _size > (limit or _MAX_BYTES) and _entries:
-            _size -= _entries.popitem(last=False)[1][5]
+            _size -= _entries.popitem(last=False)[1].size

@@ -174,15 +174,10 @@ def run_clients(port: int, data: dict, clients: int, duration: float, stats: dic
         signed_in = client.cookie
         n = 0
         while True:
-            at = time.perf_counter()
-            if rate:
-                at = next_due()
-                if at >= deadline:
-                    break
-                time.sleep(max(0.0, at - time.monotonic()))
-                at += time.perf_counter() - time.monotonic()  # the due time on the clock latencies use
-            elif time.monotonic() >= deadline:
+            at = next_due() if rate else time.monotonic()  # when this post is due: its latency runs from here
+            if at >= deadline:
                 break
+            time.sleep(max(0.0, at - time.monotonic()))
             n += 1
             marker = f"load-{i}-{n}"
             form = {"csrf_token": token, "clause_key": key, "stance": "", "quote": "", "parent_id": "",
@@ -195,7 +190,7 @@ def run_clients(port: int, data: dict, clients: int, duration: float, stats: dic
                     status, headers, _ = client.send("POST", f"/drafts/{data['slug']}/comments", form)
                 except (OSError, http.client.HTTPException):
                     status = None
-                took = time.perf_counter() - at
+                took = time.monotonic() - at
                 client.cookie = signed_in
                 if status == 302:
                     m = re.search(r"#c(\d+)$", headers.get("location", ""))

@@ -47,6 +47,6 @@ def test_the_cache_holds_a_bounded_number_of_bytes(monkeypatch):
     monkeypatch.setattr(pagecache, "_entries", pagecache.OrderedDict())
     monkeypatch.setattr(pagecache, "_size", 0)
     for i in range(50):
-        pagecache._store(("db", f"/drafts/x?junk={i}", "en", "UTC"), (1e12, b"x" * 300, 200, "text/html", None, 300))
+        pagecache._store(("db", f"/drafts/x?junk={i}", "en", "UTC"), pagecache.Entry(1e12, b"x" * 300, "text/html", None, 300))
     assert pagecache._size <= 1000 and len(pagecache._entries) == 3
     assert ("db", "/drafts/x?junk=49", "en", "UTC") in pagecache._entries  # the newest stay

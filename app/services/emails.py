@@ -15,7 +15,7 @@ from babel.dates import format_datetime
 from flask import current_app, render_template
 from flask_babel import force_locale, format_decimal, ngettext
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from app import queries
 from app.clock import utcnow
@@ -38,11 +38,8 @@ MAX_REDLINES = 20  #: clauses shown in one email; the rest are behind the diff l
 
 def settings_for(user_id: int) -> MailSettings:
     """The person's settings, or the defaults (not stored) when they never chose."""
-    row = db.session.execute(_SETTINGS, {"user": user_id}).scalar()  # read by every comment's receipt: built once
+    row = db.session.get(MailSettings, user_id)
     return row or MailSettings(user_id=user_id, frequency="immediate")
-
-
-_SETTINGS = select(MailSettings).where(MailSettings.user_id == bindparam("user"))
 
 
 def language_of(user: User) -> str:

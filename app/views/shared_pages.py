@@ -62,7 +62,7 @@ def shared_page(page_key: Callable[..., PageStamp | None]):
             key = (*pagecache.request_key(), "shared", reader, stamp.key)
             hit = pagecache.recall(key)
             if hit is not None:
-                return current_app.response_class(_fill(hit[4], stamp.unread), status=200, mimetype=hit[3])
+                return current_app.response_class(_fill(hit.prepared, stamp.unread), mimetype=hit.mimetype)
             g.shared_render = True
             try:
                 response = current_app.make_response(view(*args, **kwargs))
