@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import textwrap
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from drafts import ParseError, parse, to_akn, to_html, to_markdown
 from drafts.clauses import clause_words, document_words
+from drafts.export import _Levels
 from drafts.formats.xml import read_xml
 from drafts.text import words
 
@@ -71,6 +73,17 @@ def test_eids_are_unique_and_clause_keys_equal_eids(src, fmt):
 @FAST
 @given(LAW)
 def test_markdown_export_reads_back_to_the_same_clauses(src):
+    doc = parse(src)
+    # Markdown has six heading levels: a tree that needs more is the known case below
+    assume(max(_Levels(doc).levels.values(), default=0) <= 6)
+    assert parse(to_markdown(doc)).clauses() == doc.clauses()
+
+
+@pytest.mark.xfail(strict=True, reason="a tree whose headings need more than Markdown's six levels: the "
+                                       "exporter writes the seventh as a sixth, and it reads back one level up")
+def test_markdown_export_of_headings_deeper_than_six_levels():
+    src = ("### Article 1. law\n\n#### § 1 law\n\n# § 1 law\n\n## § 1 law\n\n## Article 1. law\n\n### § 1 law\n\n"
+           "Статья 1. Purpose\n\n§ 1. Purpose\n\n# Article 1. law")  # found by the property above
     doc = parse(src)
     assert parse(to_markdown(doc)).clauses() == doc.clauses()
 
